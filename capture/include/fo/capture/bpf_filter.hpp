@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "fo/wire/addresses.hpp"
+
+namespace fo::capture {
+
+struct FilterSpec {
+    std::uint16_t port = 0;
+    /// Our own MAC: frames we sent ourselves are filtered in the kernel.
+    std::optional<wire::MacAddress> exclude_source_mac;
+    bool include_arp = false;
+};
+
+/// The pcap-filter(7) expression for our frames.
+std::string build_filter_expression(const FilterSpec& spec);
+
+/// Compiles a filter once (for Ethernet) and matches packets offline
+/// (pcap_offline_filter), for tests and for filtering pcap files.
+class OfflineFilter {
+  public:
+    /// Throws std::invalid_argument with libpcap's message on a bad expression.
+    explicit OfflineFilter(const std::string& expression);
+    ~OfflineFilter();
+    OfflineFilter(const OfflineFilter&) = delete;
+    OfflineFilter& operator=(const OfflineFilter&) = delete;
+
+    [[nodiscard]] bool matches(std::span<const std::uint8_t> frame) const;
+
+  private:
+    struct Program;
+    Program* program_;
+};
+
+}  // namespace fo::capture

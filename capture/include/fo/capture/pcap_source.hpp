@@ -1,0 +1,31 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "fo/capture/packet_source.hpp"
+
+namespace fo::capture {
+
+/// Snap length: enough for our heartbeat (106 bytes), ARP and headroom for
+/// VLAN tags, without copying whole jumbo frames.
+inline constexpr int kDefaultSnapLength = 256;
+
+struct LiveCaptureOptions {
+    std::string interface;
+    std::string filter;  // pcap-filter(7); compiled into the kernel
+    int snap_length = kDefaultSnapLength;
+    /// Kernel buffer; large enough for a burst of 1 ms beats during a stall.
+    int buffer_bytes = 4 * 1024 * 1024;
+};
+
+/// Opens `interface` with immediate mode (no buffer timeout: ucarp's 1 s trap),
+/// nanosecond timestamps, the filter in the kernel, non-blocking.
+/// Throws std::runtime_error with libpcap's message on failure.
+std::unique_ptr<PacketSource> open_live_capture(const LiveCaptureOptions& options);
+
+/// Opens a pcap or pcapng file behind the same interface; an optional filter
+/// is applied as when live. Throws std::runtime_error on failure.
+std::unique_ptr<PacketSource> open_capture_file(const std::string& path, const std::string& filter = "");
+
+}  // namespace fo::capture

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <string>
+
+#include "fo/wire/addresses.hpp"
+#include "fo/wire/heartbeat.hpp"
+
+namespace fo::inject {
+
+/// Sends heartbeat frames on one link. Tests use tests/fakes instead.
+class HeartbeatTransmitter {
+  public:
+    virtual ~HeartbeatTransmitter() = default;
+    /// Encodes (and signs) `beat` and sends it; false on a send error, whose
+    /// text last_error() holds. Never throws.
+    virtual bool send(const wire::Heartbeat& beat) = 0;
+    /// Re-targets the frame after the peer's MAC was (re)resolved.
+    virtual bool set_destination_mac(wire::MacAddress mac) = 0;
+    [[nodiscard]] virtual std::string last_error() const = 0;
+};
+
+enum class GratuitousArpForm : std::uint8_t { request, reply };
+
+/// Sends ARP announcements and RFC 5227 probes on one interface.
+class ArpTransmitter {
+  public:
+    virtual ~ArpTransmitter() = default;
+    virtual bool send_gratuitous(wire::Ipv4Address address, GratuitousArpForm form) = 0;
+    virtual bool send_probe(wire::Ipv4Address address) = 0;
+    [[nodiscard]] virtual std::string last_error() const = 0;
+};
+
+}  // namespace fo::inject

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the build, the tests and the demo need.
+# Idempotent: only missing packages are installed.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ninja-build
+  libpcap-dev      # capture/: live and offline capture with kernel BPF filters
+  libnet1-dev      # inject/: link-layer heartbeat frames and gratuitous ARPs
+  libssl-dev       # wire/: HMAC-SHA256 from OpenSSL libcrypto
+  libcli11-dev     # tools/: command-line parsing
+  nlohmann-json3-dev # tools/: --json output
+  libgtest-dev libgmock-dev   # tests/
+  libbenchmark-dev            # bench/
+  clang libclang-rt-14-dev    # libFuzzer target and sanitizer runtimes
+  iproute2 jq procps          # netns tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing packages: ${missing[*]}; run as root or install them" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

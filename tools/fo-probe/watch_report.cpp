@@ -1,0 +1,98 @@
+#include <cinttypes>
+#include <cstdio>
+
+#include "watch_command.hpp"
+
+namespace fo::probe {
+
+namespace {
+std::string hex32(std::uint32_t value) {
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "0x%08" PRIx32, value);
+    return buffer;
+}
+std::string hex64(std::uint64_t value) {
+    char buffer[24];
+    std::snprintf(buffer, sizeof buffer, "0x%016" PRIx64, value);
+    return buffer;
+}
+std::string fixed(double value) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.1f", value);
+    return buffer;
+}
+}  // namespace
+
+nlohmann::json watch_report_json(const BeatWatch& watch, const WatchOptions& options, double elapsed_s,
+                                 const CaptureFigures& capture, bool authenticated) {
+    nlohmann::json report;
+    report["source"] = options.read_file.empty() ? options.interface : options.read_file;
+    report["elapsed_s"] = elapsed_s;
+    report["authentication"] = authenticated ? "verified" : "not verified (no key)";
+    report["frames_seen"] = watch.frames_seen();
+    report["senders"] = nlohmann::json::array();
+    for (const auto& [key, sender] : watch.senders()) {
+        const IntervalHistogram& intervals = sender.intervals;
+        report["senders"].push_back({
+            {"node_id", key.node_id},
+            {"link_id", key.link_id},
+            {"mac", sender.mac.to_string()},
+            {"ip", sender.ip.to_string()},
+            {"role", wire::to_string(sender.role)},
+            {"state", wire::to_string(sender.state)},
+            {"boot_epoch", hex64(sender.boot_epoch)},
+            {"advertised_interval_us", sender.advertised_interval_us},
+            {"mac_verified", sender.mac_verified},
+            {"beats_received", sender.beats_received},
+            {"lost", sender.lost},
+            {"reordered", sender.reordered},
+            {"duplicated", sender.duplicated},
+            {"replays_rejected", sender.replays_rejected},
+            {"auth_failures", sender.auth_failures},
+            {"restarts", sender.restarts},
+            {"interval_us",
+             {{"count", intervals.count()},
+              {"p50", intervals.percentile_us(0.50)},
+              {"p99", intervals.percentile_us(0.99)},
+              {"max", intervals.max_us()},
+              {"mean", intervals.mean_us()},
+              {"jitter", intervals.stddev_us()}}},
+        });
+    }
+    nlohmann::json drops = nlohmann::json::object();
+    watch.drops().for_each_nonzero(
+        [&](wire::DropReason reason, std::uint64_t count) { drops[std::string(wire::to_string(reason))] = count; });
+    report["drops"] = drops;
+    report["capture"] = {{"received", capture.received}, {"dropped_by_kernel", capture.dropped_by_kernel}};
+    return report;
+}
+
+std::string watch_report_text(const BeatWatch& watch, double elapsed_s, const CaptureFigures& capture,
+                              bool authenticated) {
+    std::string out = "watched " + fixed(elapsed_s) + " s, " + std::to_string(watch.frames_seen()) + " frames, MACs " +
+                      (authenticated ? "verified" : "NOT verified (no key)") + "\n";
+    for (const auto& [key, sender] : watch.senders()) {
+        const IntervalHistogram& intervals = sender.intervals;
+        out += "node " + hex32(key.node_id) + " link " + std::to_string(key.link_id) + "  " + sender.mac.to_string() +
+               " " + sender.ip.to_string() + "  " + std::string(wire::to_string(sender.role)) + "/" +
+               std::string(wire::to_string(sender.state)) + "  epoch " + hex64(sender.boot_epoch) + "\n";
+        out += "  beats " + std::to_string(sender.beats_received) + "  lost " + std::to_string(sender.lost) +
+               "  reordered " + std::to_string(sender.reordered) + "  duplicated " + std::to_string(sender.duplicated) +
+               "  replays " + std::to_string(sender.replays_rejected) + "  auth failures " +
+               std::to_string(sender.auth_failures) + "  restarts " + std::to_string(sender.restarts) + "\n";
+        out += "  interval us: p50 " + fixed(intervals.percentile_us(0.50)) + "  p99 " +
+               fixed(intervals.percentile_us(0.99)) + "  max " + fixed(intervals.max_us()) + "  jitter " +
+               fixed(intervals.stddev_us()) + "  (advertised " + std::to_string(sender.advertised_interval_us) +
+               ")\n";
+    }
+    std::string drops;
+    watch.drops().for_each_nonzero([&](wire::DropReason reason, std::uint64_t count) {
+        drops += " " + std::string(wire::to_string(reason)) + "=" + std::to_string(count);
+    });
+    out += "drops:" + (drops.empty() ? std::string(" none") : drops) + "\n";
+    out += "capture: received " + std::to_string(capture.received) + ", dropped by kernel " +
+           std::to_string(capture.dropped_by_kernel) + "\n";
+    return out;
+}
+
+}  // namespace fo::probe

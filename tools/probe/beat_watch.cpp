@@ -1,0 +1,61 @@
+#include "fo/probe/beat_watch.hpp"
+
+namespace fo::probe {
+
+void BeatWatch::on_frame(std::span<const std::uint8_t> frame, std::int64_t timestamp_ns) {
+    ++frames_seen_;
+    auto parsed = wire::parse_heartbeat_frame(frame, port_);
+    if (!parsed) {
+        drops_.count(parsed.reason());
+        return;
+    }
+    wire::HeartbeatFrame& heartbeat = parsed.value();
+    const wire::Heartbeat& beat = heartbeat.beat;
+    SenderStatistics& sender = senders_[wire::sender_of(beat)];
+    if (auto drop = wire::check_heartbeat_mac(heartbeat, key_)) {
+        drops_.count(*drop);
+        ++sender.auth_failures;
+        return;
+    }
+    const wire::ReplayGuard::Verdict verdict = replay_guard_.check(beat);
+    using Outcome = wire::ReplayGuard::Outcome;
+    switch (verdict.outcome) {
+        case Outcome::rejected:
+            drops_.count(verdict.reason);
+            if (verdict.reason == wire::DropReason::duplicate_sequence) {
+                ++sender.duplicated;
+            } else {
+                ++sender.replays_rejected;
+            }
+            return;
+        case Outcome::reordered:
+            ++sender.reordered;
+            if (sender.lost > 0) {
+                --sender.lost;  // it was counted lost when the gap opened
+            }
+            break;
+        case Outcome::in_order:
+            sender.lost += verdict.skipped;
+            sender.intervals.add(timestamp_ns - sender.last_arrival_ns);
+            sender.last_arrival_ns = timestamp_ns;
+            break;
+        case Outcome::new_epoch:
+            ++sender.restarts;
+            sender.last_arrival_ns = timestamp_ns;
+            break;
+        case Outcome::first:
+            sender.first_arrival_ns = timestamp_ns;
+            sender.last_arrival_ns = timestamp_ns;
+            break;
+    }
+    ++sender.beats_received;
+    sender.mac = heartbeat.endpoints.source_mac;
+    sender.ip = heartbeat.endpoints.source_ip;
+    sender.role = beat.role;
+    sender.state = beat.state;
+    sender.boot_epoch = beat.boot_epoch;
+    sender.advertised_interval_us = beat.interval_us;
+    sender.mac_verified = heartbeat.mac_verified;
+}
+
+}  // namespace fo::probe

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+
+#include "fo/probe/interval_histogram.hpp"
+#include "fo/wire/heartbeat.hpp"
+#include "fo/wire/replay_guard.hpp"
+
+namespace fo::probe {
+
+/// What fo-probe watch knows of one sender on one link.
+struct SenderStatistics {
+    wire::MacAddress mac;
+    wire::Ipv4Address ip;
+    wire::Role role = wire::Role::primary;
+    wire::SenderState state = wire::SenderState::starting;
+    std::uint64_t boot_epoch = 0;
+    std::uint32_t advertised_interval_us = 0;
+    bool mac_verified = false;  // the last accepted beat carried a verified MAC
+
+    std::uint64_t beats_received = 0;
+    std::uint64_t lost = 0;            // sequence gaps not filled by late arrivals
+    std::uint64_t reordered = 0;       // arrived after a higher sequence number
+    std::uint64_t duplicated = 0;      // a sequence number seen again inside the window
+    std::uint64_t replays_rejected = 0;// older than the window, or a retired boot epoch
+    std::uint64_t auth_failures = 0;   // MAC missing or wrong (sender as claimed, unverified)
+    std::uint64_t restarts = 0;        // boot epoch changes
+    std::int64_t first_arrival_ns = 0;
+    std::int64_t last_arrival_ns = 0;
+    IntervalHistogram intervals;       // between consecutive in-order beats
+};
+
+/// Feeds captured frames through the decoder, the MAC check and the replay
+/// guard in that order, and keeps per-sender figures. Pure: no capture here.
+class BeatWatch {
+  public:
+    BeatWatch(std::uint16_t port, const wire::AuthKey* key) : port_(port), key_(key) {}
+
+    void on_frame(std::span<const std::uint8_t> frame, std::int64_t timestamp_ns);
+
+    [[nodiscard]] const std::map<wire::SenderKey, SenderStatistics>& senders() const { return senders_; }
+    [[nodiscard]] const wire::DropCounters& drops() const { return drops_; }
+    [[nodiscard]] std::uint64_t frames_seen() const { return frames_seen_; }
+
+  private:
+    std::uint16_t port_;
+    const wire::AuthKey* key_;
+    wire::ReplayGuard replay_guard_;
+    wire::DropCounters drops_;
+    std::map<wire::SenderKey, SenderStatistics> senders_;
+    std::uint64_t frames_seen_ = 0;
+};
+
+}  // namespace fo::probe

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+namespace fo::wire {
+
+/// Why an inbound frame was dropped. The heartbeat checks run in this order
+/// (see docs/protocol.md, "Inbound checks"); the first failing check names
+/// the drop.
+enum class DropReason : std::uint8_t {
+    too_short,             // shorter than an Ethernet header
+    not_ipv4,              // EtherType is neither IPv4 nor (for ARP decoding) ARP
+    bad_ip_header,         // IP version not 4, IHL < 5, or options beyond the capture
+    bad_ip_length,         // IP total length beyond the frame or below the header
+    bad_ip_checksum,       // RFC 791 header checksum
+    ip_fragment,           // MF set or non-zero fragment offset: beats are never fragmented
+    not_udp,               // IP protocol is not UDP
+    wrong_port,            // UDP destination port is not the configured heartbeat port
+    bad_udp_length,        // UDP length disagrees with the IP payload
+    bad_udp_checksum,      // RFC 768 checksum over the pseudo-header (zero = not computed is accepted)
+    payload_too_short,     // fewer bytes than the fixed heartbeat payload
+    bad_magic,             // not "FOHB"
+    unknown_version,       // a protocol version this build does not speak
+    bad_length,            // the payload's own length field disagrees with the UDP payload
+    unknown_message_type,  // type, role or state outside the known values
+    auth_missing,          // we hold a key, the frame carries no MAC
+    bad_mac,               // HMAC-SHA256-128 does not verify
+    duplicate_sequence,    // inside the reorder window, already accepted
+    stale_sequence,        // older than the reorder window
+    stale_epoch,           // a boot epoch this sender already left behind
+    not_arp,               // EtherType is not ARP (ARP decoder)
+    bad_arp_header,        // not Ethernet/IPv4 ARP (htype 1, ptype 0x0800, hlen 6, plen 4)
+    unknown_arp_operation, // neither request (1) nor reply (2)
+};
+
+inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::unknown_arp_operation) + 1;
+
+std::string_view to_string(DropReason reason);
+
+/// Either a decoded value or exactly one drop reason. Never throws.
+template <typename T>
+class DecodeResult {
+  public:
+    DecodeResult(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    DecodeResult(DropReason reason) : reason_(reason) {}  // NOLINT(google-explicit-constructor)
+
+    [[nodiscard]] bool ok() const { return value_.has_value(); }
+    explicit operator bool() const { return ok(); }
+    [[nodiscard]] const T& value() const { return *value_; }
+    [[nodiscard]] T& value() { return *value_; }
+    const T* operator->() const { return &*value_; }
+    /// Only meaningful when !ok().
+    [[nodiscard]] DropReason reason() const { return reason_; }
+
+  private:
+    std::optional<T> value_;
+    DropReason reason_ = DropReason::too_short;
+};
+
+/// One counter per drop reason.
+class DropCounters {
+  public:
+    void count(DropReason reason) { ++counts_[static_cast<std::size_t>(reason)]; }
+    [[nodiscard]] std::uint64_t get(DropReason reason) const { return counts_[static_cast<std::size_t>(reason)]; }
+    [[nodiscard]] std::uint64_t total() const;
+
+    template <typename Visitor>
+    void for_each_nonzero(Visitor&& visit) const {
+        for (std::size_t i = 0; i < kDropReasonCount; ++i) {
+            if (counts_[i] != 0) {
+                visit(static_cast<DropReason>(i), counts_[i]);
+            }
+        }
+    }
+
+  private:
+    std::array<std::uint64_t, kDropReasonCount> counts_{};
+};
+
+}  // namespace fo::wire

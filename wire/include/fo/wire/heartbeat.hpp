@@ -1,0 +1,86 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "fo/wire/auth.hpp"
+#include "fo/wire/drop_reason.hpp"
+#include "fo/wire/udp_frame.hpp"
+
+namespace fo::wire {
+
+/// Apple's heartbeatd/failoverd used UDP port 1694.
+inline constexpr std::uint16_t kDefaultHeartbeatPort = 1694;
+inline constexpr std::uint32_t kHeartbeatMagic = 0x464F4842;  // "FOHB"
+inline constexpr std::uint8_t kHeartbeatVersion = 1;
+/// Fixed payload size: 48 bytes of fields plus the 16-byte MAC trailer.
+inline constexpr std::size_t kHeartbeatPayloadSize = 64;
+inline constexpr std::size_t kHeartbeatAuthenticatedSize = kHeartbeatPayloadSize - kMacSize;
+inline constexpr std::size_t kHeartbeatFrameSize =
+    kEthernetHeaderSize + kIpv4HeaderSize + kUdpHeaderSize + kHeartbeatPayloadSize;
+
+enum class MessageType : std::uint8_t { beat = 1, release_request = 2, released = 3 };
+enum class Role : std::uint8_t { primary = 1, secondary = 2 };
+enum class SenderState : std::uint8_t { starting = 0, standby = 1, active = 2, releasing = 3, stopping = 4 };
+enum class AuthType : std::uint8_t { none = 0, hmac_sha256_128 = 1 };
+
+std::string_view to_string(MessageType type);
+std::string_view to_string(Role role);
+std::string_view to_string(SenderState state);
+
+/// The fields of one heartbeat payload (docs/protocol.md).
+struct Heartbeat {
+    MessageType type = MessageType::beat;
+    Role role = Role::primary;
+    SenderState state = SenderState::starting;
+    AuthType auth = AuthType::none;
+    std::uint8_t link_id = 0;
+    std::uint32_t node_id = 0;
+    std::uint64_t boot_epoch = 0;
+    std::uint64_t sequence = 0;
+    std::uint64_t tx_time_ns = 0;   // sender's CLOCK_REALTIME; informational only
+    std::uint32_t interval_us = 0;  // the sender's beat interval
+
+    bool operator==(const Heartbeat&) const = default;
+};
+
+using HeartbeatPayload = std::array<std::uint8_t, kHeartbeatPayloadSize>;
+
+/// A heartbeat as it arrived: addressing, fields, and the raw payload (kept
+/// so the MAC can be checked as a separate step).
+struct HeartbeatFrame {
+    UdpEndpoints endpoints;
+    std::uint8_t ttl = 0;
+    Heartbeat beat;
+    HeartbeatPayload payload{};
+    bool mac_verified = false;
+};
+
+/// Serialises `beat` into a payload; with a key, beat.auth is ignored and the
+/// HMAC-SHA256-128 trailer is written, without one the trailer is zero.
+void encode_heartbeat_payload(const Heartbeat& beat, const AuthKey* key, std::span<std::uint8_t, kHeartbeatPayloadSize> out);
+
+/// A whole Ethernet frame; returns its length or 0 when `out` is too small.
+std::size_t encode_heartbeat_frame(const UdpEndpoints& endpoints, const Heartbeat& beat, const AuthKey* key,
+                                   std::span<std::uint8_t> out);
+
+/// Structural checks only (through unknown_message_type); no MAC check.
+DecodeResult<HeartbeatFrame> parse_heartbeat_frame(std::span<const std::uint8_t> frame, std::uint16_t port);
+
+/// The authentication step. With a key: auth_missing or bad_mac on failure.
+/// Without a key (an explicit, logged choice of the operator) every frame passes
+/// unverified. Returns nullopt when the frame passes.
+std::optional<DropReason> check_heartbeat_mac(HeartbeatFrame& frame, const AuthKey* key);
+
+struct HeartbeatDecodeOptions {
+    std::uint16_t port = kDefaultHeartbeatPort;
+    const AuthKey* key = nullptr;
+};
+
+/// parse_heartbeat_frame followed by check_heartbeat_mac.
+DecodeResult<HeartbeatFrame> decode_heartbeat_frame(std::span<const std::uint8_t> frame,
+                                                    const HeartbeatDecodeOptions& options);
+
+}  // namespace fo::wire
