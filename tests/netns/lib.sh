@@ -1,0 +1,141 @@
+# Shared by the netns tests; source it first.
+#
+# Safety rules (DEVELOPERS.md): traffic only inside namespaces this run made;
+# nothing runs in the host namespace; addresses only from 198.51.100.0/24 and
+# 203.0.113.0/24; names unique per run; everything torn down on exit, even on
+# failure; every wait bounded.
+set -euo pipefail
+
+FO_RUN_ID="fo$$r${RANDOM}"
+FO_NAMESPACES=()
+FO_PIDS=()
+FO_WORKDIR=$(mktemp -d "/tmp/${FO_RUN_ID}.XXXX")
+FO_FAILURES=0
+
+fo_skip_or_fail() {
+  if [[ "${CI:-}" == "true" ]]; then
+    echo "FAIL: $* (a skipped network test fails under CI=true)"
+    exit 1
+  fi
+  echo "SKIP: $*"
+  exit 77
+}
+
+fo_require_netns() {
+  [[ $(id -u) -eq 0 ]] || fo_skip_or_fail "needs root for ip netns"
+  command -v ip >/dev/null || fo_skip_or_fail "iproute2 (ip) is not installed"
+  command -v jq >/dev/null || fo_skip_or_fail "jq is not installed"
+  local probe="${FO_RUN_ID}-probe"
+  ip netns add "$probe" 2>/dev/null || fo_skip_or_fail "cannot create network namespaces here"
+  ip netns del "$probe"
+}
+
+fo_cleanup() {
+  local status=$?
+  set +e
+  for pid in "${FO_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for _ in $(seq 1 20); do
+    local alive=0
+    for pid in "${FO_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 0.1
+  done
+  for pid in "${FO_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+  for ns in "${FO_NAMESPACES[@]}"; do
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+    ip netns del "$ns" 2>/dev/null
+  done
+  if ((status != 0)) && [[ -d "$FO_WORKDIR" ]]; then
+    echo "--- logs of the failed run ($FO_WORKDIR) ---"
+    for f in "$FO_WORKDIR"/*.log; do [[ -f "$f" ]] && { echo "== $f"; tail -n 40 "$f"; }; done
+  fi
+  rm -rf "$FO_WORKDIR"
+  exit "$status"
+}
+trap fo_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# fo_host VAR NAME: makes a namespace with loopback up and stores its full,
+# unique name in VAR (not via $(...): the teardown list must be ours).
+fo_host() {
+  local -n _fo_ns_var=$1
+  local ns="${FO_RUN_ID}-$2"
+  FO_NAMESPACES+=("$ns")
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  _fo_ns_var=$ns
+}
+
+# fo_cable NS_A IF_A CIDR_A NS_B IF_B CIDR_B: a veth pair made directly inside
+# the two namespaces (never in the host's), addressed and up. CIDR "-" = none.
+fo_cable() {
+  local ns_a=$1 if_a=$2 cidr_a=$3 ns_b=$4 if_b=$5 cidr_b=$6
+  ip -n "$ns_a" link add "$if_a" type veth peer name "$if_b" netns "$ns_b"
+  [[ "$cidr_a" == "-" ]] || ip -n "$ns_a" addr add "$cidr_a" dev "$if_a"
+  [[ "$cidr_b" == "-" ]] || ip -n "$ns_b" addr add "$cidr_b" dev "$if_b"
+  ip -n "$ns_a" link set "$if_a" up
+  ip -n "$ns_b" link set "$if_b" up
+}
+
+# fo_spawn NS LOG CMD...: runs CMD in NS in the background; sets FO_LAST_PID.
+fo_spawn() {
+  local ns=$1 log=$2
+  shift 2
+  ip netns exec "$ns" "$@" >"$log.out" 2>"$log.log" &
+  FO_LAST_PID=$!
+  FO_PIDS+=("$FO_LAST_PID")
+}
+
+# fo_wait_for PATTERN FILE SECONDS: waits (bounded) until FILE contains PATTERN.
+fo_wait_for() {
+  local pattern=$1 file=$2 seconds=$3
+  local deadline=$((SECONDS + seconds))
+  while ((SECONDS < deadline)); do
+    grep -q -- "$pattern" "$file" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "timed out after ${seconds}s waiting for '$pattern' in $file"
+  return 1
+}
+
+# fo_stop PID SIGNAL SECONDS: signals PID and waits for it (bounded).
+fo_stop() {
+  local pid=$1 signal=$2 seconds=$3
+  kill "-$signal" "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + seconds))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.05; done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "process $pid did not exit within ${seconds}s of SIG$signal"
+    kill -KILL "$pid" 2>/dev/null || true
+    return 1
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+# fo_check DESCRIPTION EXPRESSION: evaluates an arithmetic/test expression.
+fo_check() {
+  local description=$1
+  shift
+  if "$@"; then
+    echo "PASS: $description"
+  else
+    echo "FAIL: $description"
+    FO_FAILURES=$((FO_FAILURES + 1))
+  fi
+}
+
+fo_finish() {
+  if ((FO_FAILURES > 0)); then
+    echo "$FO_FAILURES check(s) failed"
+    exit 1
+  fi
+  echo "all checks passed"
+}
+
+# fo_key_file VAR NAME: a key file of 32 random bytes (hex), mode 600.
+fo_key_file() {
+  local -n _fo_key_var=$1
+  _fo_key_var="$FO_WORKDIR/$2"
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$_fo_key_var"
+  chmod 600 "$_fo_key_var"
+}
