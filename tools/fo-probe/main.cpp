@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     watch_command->add_option("--key-file", watch.key_file, "shared key: verify MACs, count auth failures");
     watch_command->add_option("--port", watch.port, "UDP port (default 1694)");
     watch_command->add_flag("--json", watch.json, "print the report as JSON");
+    watch_command->add_flag("--arp", watch.arp, "also capture ARP: gratuitous, probes, requests, replies");
 
     CLI11_PARSE(app, argc, argv);
     try {

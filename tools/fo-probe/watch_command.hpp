@@ -17,6 +17,7 @@ struct WatchOptions {
     std::string key_file;
     std::uint16_t port = 0;
     bool json = false;
+    bool arp = false;        // also capture and list ARP frames
 };
 
 int run_watch(const WatchOptions& options);

@@ -63,6 +63,16 @@ nlohmann::json watch_report_json(const BeatWatch& watch, const WatchOptions& opt
     watch.drops().for_each_nonzero(
         [&](wire::DropReason reason, std::uint64_t count) { drops[std::string(wire::to_string(reason))] = count; });
     report["drops"] = drops;
+    report["arp"] = nlohmann::json::array();
+    for (const ArpEvent& event : watch.arp_events()) {
+        report["arp"].push_back({{"time_ns", event.timestamp_ns},
+                                 {"kind", wire::to_string(event.frame.kind())},
+                                 {"sender_mac", event.frame.sender_mac.to_string()},
+                                 {"sender_ip", event.frame.sender_ip.to_string()},
+                                 {"target_mac", event.frame.target_mac.to_string()},
+                                 {"target_ip", event.frame.target_ip.to_string()},
+                                 {"ethernet_destination", event.frame.ethernet_destination.to_string()}});
+    }
     report["capture"] = {{"received", capture.received}, {"dropped_by_kernel", capture.dropped_by_kernel}};
     return report;
 }
@@ -84,6 +94,11 @@ std::string watch_report_text(const BeatWatch& watch, double elapsed_s, const Ca
                fixed(intervals.percentile_us(0.99)) + "  max " + fixed(intervals.max_us()) + "  jitter " +
                fixed(intervals.stddev_us()) + "  (advertised " + std::to_string(sender.advertised_interval_us) +
                ")\n";
+    }
+    for (const ArpEvent& event : watch.arp_events()) {
+        out += "arp " + std::string(wire::to_string(event.frame.kind())) + " from " +
+               event.frame.sender_mac.to_string() + " " + event.frame.sender_ip.to_string() + " for " +
+               event.frame.target_ip.to_string() + "\n";
     }
     std::string drops;
     watch.drops().for_each_nonzero([&](wire::DropReason reason, std::uint64_t count) {

@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 
+#include <unistd.h>
+
 #include "fo/heartbeatd/beat_emitter.hpp"
 #include "fo/inject/heartbeat_sender.hpp"
 #include "fo/inject/neighbor.hpp"
@@ -27,6 +29,8 @@ using fo::runtime::log_warning;
 constexpr std::int64_t kMinimumIntervalNs = fo::runtime::kNanosPerMilli;  // 1 ms: the design's floor
 constexpr std::int64_t kNeighborRecheckNs = fo::runtime::kNanosPerSecond;
 constexpr int kRealtimePriority = 50;
+constexpr int kStartupResolveAttempts = 50;
+constexpr useconds_t kStartupResolvePollUs = 10'000;  // 50 x 10 ms: at most half a second
 
 struct Options {
     std::vector<std::string> interfaces;
@@ -66,19 +70,23 @@ struct Link {
     std::unique_ptr<fo::inject::LibnetHeartbeatSender> sender;
     std::optional<fo::wire::MacAddress> peer_mac;
 
+    /// Asks the kernel to (re)verify the peer's neighbour entry, so that a
+    /// changed MAC is learnt, and adopts whatever the entry now holds. Our
+    /// frames bypass the kernel, so without this the entry would only age.
     void refresh_peer_mac() {
         if (destination.broadcast) {
             return;
         }
-        auto current = fo::inject::lookup_neighbor(interface, destination.ip);
-        if (!current) {
-            std::string error;
-            if (!fo::inject::solicit_neighbor(interface, destination.ip, error)) {
-                log_warning(error);
-            }
-            return;
+        std::string error;
+        if (!fo::inject::solicit_neighbor(interface, destination.ip, error)) {
+            log_warning(error);
         }
-        if (current == peer_mac) {
+        adopt_kernel_entry();
+    }
+
+    void adopt_kernel_entry() {
+        auto current = fo::inject::lookup_neighbor(interface, destination.ip);
+        if (!current || current == peer_mac) {
             return;
         }
         log_info("link " + interface + ": peer " + destination.ip.to_string() + " is at " + current->to_string() +
@@ -86,6 +94,23 @@ struct Link {
         peer_mac = current;
         if (!sender->set_destination_mac(*current)) {
             log_error("link " + interface + ": " + sender->last_error());
+        }
+    }
+
+    /// At start: resolve, waiting a bounded time; beats go to the broadcast
+    /// MAC until the peer answers.
+    void resolve_at_start() {
+        if (destination.broadcast) {
+            return;
+        }
+        refresh_peer_mac();
+        for (int attempt = 0; attempt < kStartupResolveAttempts && !peer_mac; ++attempt) {
+            usleep(kStartupResolvePollUs);
+            adopt_kernel_entry();
+        }
+        if (!peer_mac) {
+            log_warning("link " + interface + ": peer " + destination.ip.to_string() +
+                        " does not answer ARP yet; sending to the broadcast MAC until it does");
         }
     }
 };
@@ -147,7 +172,7 @@ int run(const Options& options) {
                              std::make_unique<fo::inject::LibnetHeartbeatSender>(sender_options), std::nullopt});
     }
     for (Link& link : links) {
-        link.refresh_peer_mac();
+        link.resolve_at_start();
         emitter.add_link(link.interface, *link.sender);
         log_info("link " + link.interface + ": beats from " + link.sender->source_mac().to_string() + " " +
                  link.sender->source_ip().to_string() + " to " + link.destination.ip.to_string() + " port " +
@@ -190,14 +215,16 @@ int run(const Options& options) {
     summary["node_id"] = identity.node_id;
     summary["boot_epoch"] = identity.boot_epoch;
     summary["late_ticks"] = late_ticks;
-    for (const auto& link : emitter.links()) {
+    for (std::size_t i = 0; i < emitter.links().size(); ++i) {
+        const auto& link = emitter.links()[i];
         log_info("link " + link.interface + ": sent " + std::to_string(link.sent) + " beats, " +
                  std::to_string(link.send_errors) + " send errors" +
                  (link.last_error.empty() ? "" : " (last: " + link.last_error + ")"));
         summary["links"].push_back({{"interface", link.interface},
                                     {"link_id", link.link_id},
                                     {"sent", link.sent},
-                                    {"send_errors", link.send_errors}});
+                                    {"send_errors", link.send_errors},
+                                    {"peer_mac", links[i].peer_mac ? links[i].peer_mac->to_string() : "broadcast"}});
     }
     if (late_ticks > 0) {
         log_warning("the timer fired late " + std::to_string(late_ticks) + " times");

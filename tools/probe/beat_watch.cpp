@@ -6,6 +6,17 @@ void BeatWatch::on_frame(std::span<const std::uint8_t> frame, std::int64_t times
     ++frames_seen_;
     auto parsed = wire::parse_heartbeat_frame(frame, port_);
     if (!parsed) {
+        if (parsed.reason() == wire::DropReason::not_ipv4) {
+            auto arp = wire::decode_arp_frame(frame);
+            if (arp) {
+                if (arp_events_.size() < kMaxArpEvents) {
+                    arp_events_.push_back(ArpEvent{timestamp_ns, arp.value()});
+                }
+                return;
+            }
+            drops_.count(arp.reason() == wire::DropReason::not_arp ? parsed.reason() : arp.reason());
+            return;
+        }
         drops_.count(parsed.reason());
         return;
     }

@@ -3,8 +3,10 @@
 #include <cstdint>
 #include <map>
 #include <span>
+#include <vector>
 
 #include "fo/probe/interval_histogram.hpp"
+#include "fo/wire/arp.hpp"
 #include "fo/wire/heartbeat.hpp"
 #include "fo/wire/replay_guard.hpp"
 
@@ -32,6 +34,12 @@ struct SenderStatistics {
     IntervalHistogram intervals;       // between consecutive in-order beats
 };
 
+/// One ARP frame seen on the wire.
+struct ArpEvent {
+    std::int64_t timestamp_ns = 0;
+    wire::ArpFrame frame;
+};
+
 /// Feeds captured frames through the decoder, the MAC check and the replay
 /// guard in that order, and keeps per-sender figures. Pure: no capture here.
 class BeatWatch {
@@ -43,6 +51,9 @@ class BeatWatch {
     [[nodiscard]] const std::map<wire::SenderKey, SenderStatistics>& senders() const { return senders_; }
     [[nodiscard]] const wire::DropCounters& drops() const { return drops_; }
     [[nodiscard]] std::uint64_t frames_seen() const { return frames_seen_; }
+    /// ARP frames, oldest first (kept only up to kMaxArpEvents).
+    [[nodiscard]] const std::vector<ArpEvent>& arp_events() const { return arp_events_; }
+    static constexpr std::size_t kMaxArpEvents = 100'000;
 
   private:
     std::uint16_t port_;
@@ -51,6 +62,7 @@ class BeatWatch {
     wire::DropCounters drops_;
     std::map<wire::SenderKey, SenderStatistics> senders_;
     std::uint64_t frames_seen_ = 0;
+    std::vector<ArpEvent> arp_events_;
 };
 
 }  // namespace fo::probe
