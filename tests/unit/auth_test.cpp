@@ -27,6 +27,22 @@ TEST(AuthKey, MatchesRfc4231TestCase2Truncated) {
     EXPECT_FALSE(key.verify(message, std::span<const std::uint8_t>(expected).first(15)));
 }
 
+TEST(AuthKey, MatchesRfc4231TestCase6KeyLongerThanABlock) {
+    // RFC 4231 section 4.7: a 131-byte key is hashed first (RFC 2104 section 2).
+    const AuthKey key(std::vector<std::uint8_t>(131, 0xaa));
+    const auto message = bytes_of("Test Using Larger Than Block-Size Key - Hash Key First");
+    const MacTag expected{0x60, 0xe4, 0x31, 0x59, 0x1e, 0xe0, 0xb6, 0x7f,
+                          0x0d, 0x8a, 0x26, 0xaa, 0xcb, 0xf5, 0xb7, 0x7f};
+    EXPECT_EQ(key.compute(message), expected);
+}
+
+TEST(AuthKey, RepeatedUseGivesTheSameTag) {
+    const AuthKey key(bytes_of("0123456789abcdef"));
+    const auto first = key.compute(bytes_of("one"));
+    (void)key.compute(bytes_of("something else entirely"));
+    EXPECT_EQ(key.compute(bytes_of("one")), first) << "scratch state must not leak between messages";
+}
+
 class KeyFile : public ::testing::Test {
   protected:
     void write(const std::string& content, mode_t mode = 0600) {

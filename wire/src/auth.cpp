@@ -2,13 +2,14 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <iterator>
+#include <new>
+#include <stdexcept>
 
 namespace fo::wire {
 
@@ -32,15 +33,74 @@ AuthKeyLoadResult AuthKey::load_file(const std::string& path) {
     if (::stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
         result.warning = "key file " + path + " is accessible by group or others; chmod 600 it";
     }
-    result.key.emplace(std::move(secret));
+    result.key.emplace(secret);
+    OPENSSL_cleanse(secret.data(), secret.size());
     return result;
 }
 
+namespace {
+constexpr std::size_t kSha256BlockSize = 64;  // RFC 2104 section 2: B
+constexpr std::uint8_t kInnerPad = 0x36;
+constexpr std::uint8_t kOuterPad = 0x5C;
+
+struct MdContextDeleter {
+    void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+};
+using MdContext = std::unique_ptr<EVP_MD_CTX, MdContextDeleter>;
+
+MdContext new_context() {
+    MdContext context(EVP_MD_CTX_new());
+    if (!context) {
+        throw std::bad_alloc();
+    }
+    return context;
+}
+}  // namespace
+
+struct AuthKey::Contexts {
+    MdContext inner = new_context();  // SHA-256 state after (K ^ ipad)
+    MdContext outer = new_context();  // SHA-256 state after (K ^ opad)
+    MdContext scratch = new_context();
+};
+
+AuthKey::AuthKey(const std::vector<std::uint8_t>& secret) : contexts_(std::make_unique<Contexts>()) {
+    std::array<std::uint8_t, kSha256BlockSize> block{};
+    if (secret.size() > kSha256BlockSize) {  // RFC 2104 section 2: long keys are hashed first
+        unsigned int length = 0;
+        EVP_Digest(secret.data(), secret.size(), block.data(), &length, EVP_sha256(), nullptr);
+    } else {
+        std::copy(secret.begin(), secret.end(), block.begin());
+    }
+    std::array<std::uint8_t, kSha256BlockSize> pad{};
+    const auto prime = [&](EVP_MD_CTX* context, std::uint8_t pad_byte) {
+        std::transform(block.begin(), block.end(), pad.begin(),
+                       [pad_byte](std::uint8_t b) { return static_cast<std::uint8_t>(b ^ pad_byte); });
+        if (EVP_DigestInit_ex(context, EVP_sha256(), nullptr) != 1 ||
+            EVP_DigestUpdate(context, pad.data(), pad.size()) != 1) {
+            throw std::runtime_error("OpenSSL: cannot initialise SHA-256");
+        }
+    };
+    prime(contexts_->inner.get(), kInnerPad);
+    prime(contexts_->outer.get(), kOuterPad);
+    OPENSSL_cleanse(block.data(), block.size());
+    OPENSSL_cleanse(pad.data(), pad.size());
+}
+
+AuthKey::~AuthKey() = default;
+AuthKey::AuthKey(AuthKey&& other) noexcept = default;
+AuthKey& AuthKey::operator=(AuthKey&& other) noexcept = default;
+
 MacTag AuthKey::compute(std::span<const std::uint8_t> message) const {
+    std::array<std::uint8_t, EVP_MAX_MD_SIZE> inner_digest{};
     std::array<std::uint8_t, EVP_MAX_MD_SIZE> digest{};
-    unsigned int digest_length = 0;
-    HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()), message.data(), message.size(),
-         digest.data(), &digest_length);
+    unsigned int length = 0;
+    EVP_MD_CTX* scratch = contexts_->scratch.get();
+    EVP_MD_CTX_copy_ex(scratch, contexts_->inner.get());
+    EVP_DigestUpdate(scratch, message.data(), message.size());
+    EVP_DigestFinal_ex(scratch, inner_digest.data(), &length);
+    EVP_MD_CTX_copy_ex(scratch, contexts_->outer.get());
+    EVP_DigestUpdate(scratch, inner_digest.data(), length);
+    EVP_DigestFinal_ex(scratch, digest.data(), &length);
     MacTag tag{};
     std::copy_n(digest.begin(), kMacSize, tag.begin());
     return tag;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -20,10 +21,18 @@ using MacTag = std::array<std::uint8_t, kMacSize>;
 
 struct AuthKeyLoadResult;
 
-/// A shared secret for HMAC-SHA256 (OpenSSL libcrypto).
+/// A shared secret for HMAC-SHA256 (RFC 2104) on OpenSSL libcrypto. The key
+/// schedule (the digests of key^ipad and key^opad) is computed once, so each
+/// message costs two SHA-256 runs over the message and a block. Not for
+/// concurrent use from several threads (it reuses scratch contexts).
 class AuthKey {
   public:
-    explicit AuthKey(std::vector<std::uint8_t> secret) : secret_(std::move(secret)) {}
+    explicit AuthKey(const std::vector<std::uint8_t>& secret);
+    ~AuthKey();
+    AuthKey(AuthKey&& other) noexcept;
+    AuthKey& operator=(AuthKey&& other) noexcept;
+    AuthKey(const AuthKey&) = delete;
+    AuthKey& operator=(const AuthKey&) = delete;
 
     /// Reads a key file: its bytes, trailing whitespace removed, are the secret.
     static AuthKeyLoadResult load_file(const std::string& path);
@@ -33,7 +42,8 @@ class AuthKey {
     [[nodiscard]] bool verify(std::span<const std::uint8_t> message, std::span<const std::uint8_t> tag) const;
 
   private:
-    std::vector<std::uint8_t> secret_;
+    struct Contexts;
+    std::unique_ptr<Contexts> contexts_;
 };
 
 struct AuthKeyLoadResult {
