@@ -24,8 +24,12 @@ void encode(benchmark::State& state, bool with_key) {
     }
     state.SetItemsProcessed(state.iterations());
 }
-void BM_EncodeBeat_Hmac(benchmark::State& state) { encode(state, true); }
-void BM_EncodeBeat_NoAuth(benchmark::State& state) { encode(state, false); }
+void BM_EncodeBeat_Hmac(benchmark::State& state) {
+    encode(state, true);
+}
+void BM_EncodeBeat_NoAuth(benchmark::State& state) {
+    encode(state, false);
+}
 BENCHMARK(BM_EncodeBeat_Hmac);
 BENCHMARK(BM_EncodeBeat_NoAuth);
 
@@ -39,8 +43,12 @@ void decode(benchmark::State& state, bool verify) {
     }
     state.SetItemsProcessed(state.iterations());
 }
-void BM_DecodeBeat_Verify(benchmark::State& state) { decode(state, true); }
-void BM_DecodeBeat_NoVerify(benchmark::State& state) { decode(state, false); }
+void BM_DecodeBeat_Verify(benchmark::State& state) {
+    decode(state, true);
+}
+void BM_DecodeBeat_NoVerify(benchmark::State& state) {
+    decode(state, false);
+}
 BENCHMARK(BM_DecodeBeat_Verify);
 BENCHMARK(BM_DecodeBeat_NoVerify);
 

@@ -22,8 +22,8 @@ class PcapSource final : public PacketSource {
 
     ReadStatus read_waiting(PacketHandler& handler, int max_packets, int& count) override {
         Context context{this, &handler};
-        const int result = pcap_dispatch(handle_, max_packets, &PcapSource::trampoline,
-                                         reinterpret_cast<u_char*>(&context));
+        const int result =
+            pcap_dispatch(handle_, max_packets, &PcapSource::trampoline, reinterpret_cast<u_char*>(&context));
         count = result > 0 ? result : 0;
         if (result == PCAP_ERROR) {
             return ReadStatus::error;
@@ -52,8 +52,8 @@ class PcapSource final : public PacketSource {
 
     static void trampoline(u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
         auto* context = reinterpret_cast<Context*>(user);
-        const std::int64_t fraction = context->self->precision_is_nano_ ? header->ts.tv_usec
-                                                                        : header->ts.tv_usec * std::int64_t{1000};
+        const std::int64_t fraction =
+            context->self->precision_is_nano_ ? header->ts.tv_usec : header->ts.tv_usec * std::int64_t{1000};
         CapturedPacket packet;
         packet.data = std::span<const std::uint8_t>(bytes, header->caplen);
         packet.original_length = header->len;
@@ -133,8 +133,8 @@ std::unique_ptr<PacketSource> open_capture_file(const std::string& path, const s
     }
     if (const int link_type = pcap_datalink(handle); link_type != DLT_EN10MB) {
         pcap_close(handle);
-        throw std::runtime_error("capture file " + path + " is not Ethernet (link type " +
-                                 std::to_string(link_type) + ")");
+        throw std::runtime_error("capture file " + path + " is not Ethernet (link type " + std::to_string(link_type) +
+                                 ")");
     }
     apply_filter(handle, filter, "file " + path);
     return std::make_unique<PcapSource>(handle, false);

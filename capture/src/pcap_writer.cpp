@@ -35,6 +35,8 @@ void PcapWriter::write(const CapturedPacket& packet) {
     pcap_dump(reinterpret_cast<u_char*>(handles_->dumper), &header, packet.data.data());
 }
 
-void PcapWriter::flush() { pcap_dump_flush(handles_->dumper); }
+void PcapWriter::flush() {
+    pcap_dump_flush(handles_->dumper);
+}
 
 }  // namespace fo::capture

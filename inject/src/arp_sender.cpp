@@ -11,7 +11,8 @@ namespace fo::inject {
 
 struct LibnetArpSender::State {
     State(const std::string& interface, InjectionMode injection_mode, wire::MacAddress given_mac)
-        : context(injection_mode == InjectionMode::link ? LIBNET_LINK : LIBNET_NONE, interface), mode(injection_mode),
+        : context(injection_mode == InjectionMode::link ? LIBNET_LINK : LIBNET_NONE, interface),
+          mode(injection_mode),
           source_mac(injection_mode == InjectionMode::link ? context.hardware_address() : given_mac) {}
 
     detail::LibnetContext context;
@@ -26,7 +27,9 @@ LibnetArpSender::LibnetArpSender(const std::string& interface, InjectionMode mod
 
 LibnetArpSender::~LibnetArpSender() = default;
 
-wire::MacAddress LibnetArpSender::source_mac() const { return state_->source_mac; }
+wire::MacAddress LibnetArpSender::source_mac() const {
+    return state_->source_mac;
+}
 
 bool LibnetArpSender::send_gratuitous(wire::Ipv4Address address, GratuitousArpForm form) {
     return send_frame(form == GratuitousArpForm::request ? wire::make_gratuitous_request(state_->source_mac, address)
@@ -41,16 +44,17 @@ bool LibnetArpSender::send_frame(const wire::ArpFrame& frame) {
     State& s = *state_;
     const std::uint32_t sender_ip = htonl(frame.sender_ip.value);
     const std::uint32_t target_ip = htonl(frame.target_ip.value);
-    s.arp_tag = libnet_build_arp(ARPHRD_ETHER, ETHERTYPE_IP, 6, 4, frame.operation, frame.sender_mac.octets.data(),
-                                 reinterpret_cast<const std::uint8_t*>(&sender_ip), frame.target_mac.octets.data(),
-                                 reinterpret_cast<const std::uint8_t*>(&target_ip), nullptr, 0, s.context.get(),
-                                 s.arp_tag);
+    s.arp_tag =
+        libnet_build_arp(ARPHRD_ETHER, ETHERTYPE_IP, 6, 4, frame.operation, frame.sender_mac.octets.data(),
+                         reinterpret_cast<const std::uint8_t*>(&sender_ip), frame.target_mac.octets.data(),
+                         reinterpret_cast<const std::uint8_t*>(&target_ip), nullptr, 0, s.context.get(), s.arp_tag);
     if (s.arp_tag == -1) {
         last_error_ = "libnet_build_arp: " + s.context.error();
         return false;
     }
-    s.ethernet_tag = libnet_build_ethernet(frame.ethernet_destination.octets.data(), frame.ethernet_source.octets.data(),
-                                           ETHERTYPE_ARP, nullptr, 0, s.context.get(), s.ethernet_tag);
+    s.ethernet_tag =
+        libnet_build_ethernet(frame.ethernet_destination.octets.data(), frame.ethernet_source.octets.data(),
+                              ETHERTYPE_ARP, nullptr, 0, s.context.get(), s.ethernet_tag);
     if (s.ethernet_tag == -1) {
         last_error_ = "libnet_build_ethernet: " + s.context.error();
         return false;

@@ -14,8 +14,11 @@ constexpr std::uint16_t kFlagDontFragment = 0x4000;
 
 struct LibnetHeartbeatSender::State {
     explicit State(const HeartbeatSenderOptions& given)
-        : context(LIBNET_LINK, given.interface), options(given), source_mac(context.hardware_address()),
-          source_ip(context.ipv4_address()), destination_mac(given.destination_mac) {}
+        : context(LIBNET_LINK, given.interface),
+          options(given),
+          source_mac(context.hardware_address()),
+          source_ip(context.ipv4_address()),
+          destination_mac(given.destination_mac) {}
 
     detail::LibnetContext context;
     HeartbeatSenderOptions options;
@@ -44,15 +47,14 @@ struct LibnetHeartbeatSender::State {
 LibnetHeartbeatSender::LibnetHeartbeatSender(const HeartbeatSenderOptions& options)
     : state_(std::make_unique<State>(options)) {
     State& s = *state_;
-    const auto ip_length =
-        static_cast<std::uint16_t>(LIBNET_IPV4_H + LIBNET_UDP_H + wire::kHeartbeatPayloadSize);
+    const auto ip_length = static_cast<std::uint16_t>(LIBNET_IPV4_H + LIBNET_UDP_H + wire::kHeartbeatPayloadSize);
     // libnet builds from the innermost header out: UDP, then IPv4, then Ethernet.
-    const bool built = s.build_udp() &&
-                       (s.ip_tag = libnet_build_ipv4(ip_length, wire::kHeartbeatTos, 0, kFlagDontFragment,
-                                                     wire::kHeartbeatTtl, IPPROTO_UDP, 0, htonl(s.source_ip.value),
-                                                     htonl(options.destination_ip.value), nullptr, 0, s.context.get(),
-                                                     0)) != -1 &&
-                       s.build_ethernet();
+    const bool built =
+        s.build_udp() &&
+        (s.ip_tag = libnet_build_ipv4(ip_length, wire::kHeartbeatTos, 0, kFlagDontFragment, wire::kHeartbeatTtl,
+                                      IPPROTO_UDP, 0, htonl(s.source_ip.value), htonl(options.destination_ip.value),
+                                      nullptr, 0, s.context.get(), 0)) != -1 &&
+        s.build_ethernet();
     if (!built) {
         throw std::runtime_error("cannot build heartbeat headers on " + options.interface + ": " + s.context.error());
     }
@@ -83,7 +85,11 @@ bool LibnetHeartbeatSender::set_destination_mac(wire::MacAddress mac) {
     return true;
 }
 
-wire::MacAddress LibnetHeartbeatSender::source_mac() const { return state_->source_mac; }
-wire::Ipv4Address LibnetHeartbeatSender::source_ip() const { return state_->source_ip; }
+wire::MacAddress LibnetHeartbeatSender::source_mac() const {
+    return state_->source_mac;
+}
+wire::Ipv4Address LibnetHeartbeatSender::source_ip() const {
+    return state_->source_ip;
+}
 
 }  // namespace fo::inject

@@ -17,7 +17,9 @@ LibnetContext::LibnetContext(int injection_type, const std::string& interface) :
     }
 }
 
-LibnetContext::~LibnetContext() { libnet_destroy(context_); }
+LibnetContext::~LibnetContext() {
+    libnet_destroy(context_);
+}
 
 wire::MacAddress LibnetContext::hardware_address() const {
     const libnet_ether_addr* address = libnet_get_hwaddr(context_);

@@ -50,15 +50,16 @@ bool solicit_neighbor(const std::string& interface, wire::Ipv4Address address, s
         error = std::string("socket: ") + std::strerror(errno);
         return false;
     }
-    bool ok = setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(),
-                         static_cast<socklen_t>(interface.size())) == 0;
+    bool ok =
+        setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(), static_cast<socklen_t>(interface.size())) == 0;
     if (ok) {
         sockaddr_in destination{};
         destination.sin_family = AF_INET;
         destination.sin_port = htons(kDiscardPort);
         destination.sin_addr.s_addr = htonl(address.value);
         const char byte = 0;
-        ok = sendto(fd, &byte, 1, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&destination), sizeof destination) >= 0;
+        ok = sendto(fd, &byte, 1, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&destination), sizeof destination) >=
+             0;
     }
     if (!ok) {
         error = "resolving " + address.to_string() + " on " + interface + ": " + std::strerror(errno);

@@ -12,8 +12,12 @@ std::int64_t read_clock(clockid_t id) {
 }
 }  // namespace
 
-std::int64_t MonotonicClock::now_ns() const { return read_clock(CLOCK_MONOTONIC); }
+std::int64_t MonotonicClock::now_ns() const {
+    return read_clock(CLOCK_MONOTONIC);
+}
 
-std::int64_t realtime_ns() { return read_clock(CLOCK_REALTIME); }
+std::int64_t realtime_ns() {
+    return read_clock(CLOCK_REALTIME);
+}
 
 }  // namespace fo::runtime

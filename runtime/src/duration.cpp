@@ -8,8 +8,8 @@ namespace fo::runtime {
 
 std::optional<std::int64_t> parse_duration_ns(std::string_view text) {
     std::size_t unit_start = 0;
-    while (unit_start < text.size() && (std::isdigit(static_cast<unsigned char>(text[unit_start])) != 0 ||
-                                        text[unit_start] == '.')) {
+    while (unit_start < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[unit_start])) != 0 || text[unit_start] == '.')) {
         ++unit_start;
     }
     if (unit_start == 0) {

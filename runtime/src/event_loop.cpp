@@ -15,7 +15,9 @@
 namespace fo::runtime {
 
 namespace {
-[[noreturn]] void throw_errno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
+[[noreturn]] void throw_errno(const char* what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
 
 itimerspec to_itimerspec(std::int64_t delay_ns, std::int64_t period_ns) {
     itimerspec spec{};
@@ -71,8 +73,7 @@ EventLoop::TimerId EventLoop::add_timer(std::int64_t delay_ns, std::int64_t peri
     }
     watch_readable(fd, [fd, callback = std::move(callback)] {
         std::uint64_t expirations = 0;
-        if (read(fd, &expirations, sizeof expirations) == static_cast<ssize_t>(sizeof expirations) &&
-            expirations > 0) {
+        if (read(fd, &expirations, sizeof expirations) == static_cast<ssize_t>(sizeof expirations) && expirations > 0) {
             callback(expirations);
         }
     });

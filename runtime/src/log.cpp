@@ -23,8 +23,12 @@ const char* level_name(LogLevel level) {
 }
 }  // namespace
 
-void set_log_threshold(LogLevel most_verbose) { threshold = most_verbose; }
-void set_log_identity(std::string_view program_name) { identity = program_name; }
+void set_log_threshold(LogLevel most_verbose) {
+    threshold = most_verbose;
+}
+void set_log_identity(std::string_view program_name) {
+    identity = program_name;
+}
 
 void log(LogLevel level, std::string_view message) {
     if (static_cast<int>(level) > static_cast<int>(threshold)) {

@@ -35,14 +35,15 @@ std::vector<Fixture> all_fixtures() {
     const wire::MacAddress mac = primary_to_secondary().source_mac;
     const wire::Ipv4Address service{0xC6336464};  // 198.51.100.100
     const wire::Ipv4Address other{0xC6336402};
-    wire::ArpFrame request{wire::MacAddress::broadcast(), mac, wire::kArpRequest, mac,
-                           wire::Ipv4Address{0xC6336401}, wire::MacAddress::zero(), other};
-    wire::ArpFrame reply{mac, primary_to_secondary().destination_mac, wire::kArpReply, primary_to_secondary().destination_mac,
-                         other, mac, wire::Ipv4Address{0xC6336401}};
-    fixtures.push_back(Fixture{"arp.pcap",
-                               {arp_frame(wire::make_gratuitous_request(mac, service)),
-                                arp_frame(wire::make_gratuitous_reply(mac, service)),
-                                arp_frame(wire::make_arp_probe(mac, service)), arp_frame(request), arp_frame(reply)}});
+    wire::ArpFrame request{wire::MacAddress::broadcast(), mac,  wire::kArpRequest, mac, wire::Ipv4Address{0xC6336401},
+                           wire::MacAddress::zero(),      other};
+    wire::ArpFrame reply{
+        mac, primary_to_secondary().destination_mac, wire::kArpReply, primary_to_secondary().destination_mac, other,
+        mac, wire::Ipv4Address{0xC6336401}};
+    fixtures.push_back(Fixture{
+        "arp.pcap",
+        {arp_frame(wire::make_gratuitous_request(mac, service)), arp_frame(wire::make_gratuitous_reply(mac, service)),
+         arp_frame(wire::make_arp_probe(mac, service)), arp_frame(request), arp_frame(reply)}});
 
     Fixture unrelated{"unrelated.pcap", {}};
     for (auto& item : unrelated_frames()) {

@@ -25,19 +25,26 @@ std::uint16_t get_u16(const Frame& frame, std::size_t at) {
 }
 }  // namespace
 
-wire::AuthKey test_key() { return key_from(kTestKeyText); }
-wire::AuthKey other_key() { return key_from(kOtherKeyText); }
+wire::AuthKey test_key() {
+    return key_from(kTestKeyText);
+}
+wire::AuthKey other_key() {
+    return key_from(kOtherKeyText);
+}
 
 wire::UdpEndpoints primary_to_secondary() {
-    return wire::UdpEndpoints{wire::MacAddress{{0x02, 0, 0, 0, 0, 0x01}}, wire::MacAddress{{0x02, 0, 0, 0, 0, 0x02}},
-                              wire::Ipv4Address{0xC6336401}, wire::Ipv4Address{0xC6336402},
-                              wire::kDefaultHeartbeatPort, wire::kDefaultHeartbeatPort};
+    return wire::UdpEndpoints{wire::MacAddress{{0x02, 0, 0, 0, 0, 0x01}},
+                              wire::MacAddress{{0x02, 0, 0, 0, 0, 0x02}},
+                              wire::Ipv4Address{0xC6336401},
+                              wire::Ipv4Address{0xC6336402},
+                              wire::kDefaultHeartbeatPort,
+                              wire::kDefaultHeartbeatPort};
 }
 
 wire::UdpEndpoints secondary_to_primary() {
     const wire::UdpEndpoints forward = primary_to_secondary();
-    return wire::UdpEndpoints{forward.destination_mac, forward.source_mac, forward.destination_ip, forward.source_ip,
-                              forward.destination_port, forward.source_port};
+    return wire::UdpEndpoints{forward.destination_mac, forward.source_mac,       forward.destination_ip,
+                              forward.source_ip,       forward.destination_port, forward.source_port};
 }
 
 wire::Heartbeat sample_beat(std::uint64_t sequence) {
@@ -82,8 +89,8 @@ void refresh_udp_checksum(Frame& frame) {
     sum += wire::kIpProtocolUdp;
     sum += udp_length;
     const std::size_t length = std::min<std::size_t>(udp_length, frame.size() - kUdpStart);
-    std::uint16_t checksum =
-        wire::checksum_finish(wire::checksum_partial(std::span<const std::uint8_t>(frame).subspan(kUdpStart, length), sum));
+    std::uint16_t checksum = wire::checksum_finish(
+        wire::checksum_partial(std::span<const std::uint8_t>(frame).subspan(kUdpStart, length), sum));
     put_u16(frame, kUdpStart + 6, checksum == 0 ? 0xFFFF : checksum);
 }
 

@@ -1,6 +1,7 @@
+#include "fo/wire/arp.hpp"
+
 #include <gtest/gtest.h>
 
-#include "fo/wire/arp.hpp"
 #include "frames.hpp"
 
 namespace fo::wire {
@@ -12,10 +13,10 @@ const Ipv4Address kService{0xC6336464};
 TEST(Arp, GratuitousRequestGoldenBytes) {
     const auto bytes = encode_arp_frame(make_gratuitous_request(kMac, kService));
     const std::array<std::uint8_t, kArpFrameSize> expected{
-        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x06,  // Ethernet
-        0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01,                              // Ethernet/IPv4, request
-        0x02, 0, 0, 0, 0, 0x01, 198, 51, 100, 100,                              // sender
-        0, 0, 0, 0, 0, 0, 198, 51, 100, 100,                                    // target
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02, 0,    0,   0,   0, 0x01, 0x08, 0x06,  // Ethernet
+        0x00, 0x01, 0x08, 0x00, 6,    4,    0x00, 0x01,                                 // Ethernet/IPv4, request
+        0x02, 0,    0,    0,    0,    0x01, 198,  51,   100, 100,                       // sender
+        0,    0,    0,    0,    0,    0,    198,  51,   100, 100,                       // target
     };
     EXPECT_EQ(bytes, expected);
 }

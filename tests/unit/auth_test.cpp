@@ -1,3 +1,5 @@
+#include "fo/wire/auth.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -6,12 +8,12 @@
 #include <fstream>
 #include <string>
 
-#include "fo/wire/auth.hpp"
-
 namespace fo::wire {
 namespace {
 
-std::vector<std::uint8_t> bytes_of(const std::string& text) { return {text.begin(), text.end()}; }
+std::vector<std::uint8_t> bytes_of(const std::string& text) {
+    return {text.begin(), text.end()};
+}
 
 TEST(AuthKey, MatchesRfc4231TestCase2Truncated) {
     // RFC 4231 section 4.3: key "Jefe", HMAC-SHA-256 begins 5bdcc146bf60754e6a042426089575c7.

@@ -1,8 +1,9 @@
+#include "fo/heartbeatd/beat_emitter.hpp"
+
 #include <gtest/gtest.h>
 
 #include "fake_clock.hpp"
 #include "fake_transmitters.hpp"
-#include "fo/heartbeatd/beat_emitter.hpp"
 
 namespace fo::heartbeatd {
 namespace {

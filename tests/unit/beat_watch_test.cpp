@@ -1,6 +1,7 @@
+#include "fo/probe/beat_watch.hpp"
+
 #include <gtest/gtest.h>
 
-#include "fo/probe/beat_watch.hpp"
 #include "frames.hpp"
 
 namespace fo::probe {

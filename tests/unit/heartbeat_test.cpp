@@ -1,6 +1,7 @@
+#include "fo/wire/heartbeat.hpp"
+
 #include <gtest/gtest.h>
 
-#include "fo/wire/heartbeat.hpp"
 #include "frames.hpp"
 
 namespace fo::wire {
@@ -22,7 +23,7 @@ TEST(HeartbeatPayload, GoldenBytesWithoutKey) {
         0x17, 0x97, 0x9C, 0xFE, 0x36, 0x39, 0x42, 0x40,  // tx time ns
         0x00, 0x00, 0x03, 0xE8,                          // interval 1000 us
         0x00, 0x00, 0x00, 0x00,                          // reserved
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  // no MAC
+        0,    0,    0,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0, 0,  // no MAC
     };
     EXPECT_EQ(payload, expected);
 }

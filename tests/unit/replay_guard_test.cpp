@@ -1,6 +1,7 @@
+#include "fo/wire/replay_guard.hpp"
+
 #include <gtest/gtest.h>
 
-#include "fo/wire/replay_guard.hpp"
 #include "frames.hpp"
 
 namespace fo::wire {
@@ -78,7 +79,7 @@ TEST(ReplayGuard, ForgetsTheLeastRecentSenderWhenFull) {
     for (std::uint32_t node = 1; node <= ReplayGuard::kMaxSenders; ++node) {
         guard.check(beat(10, 100, node));
     }
-    guard.check(beat(11, 100, 2));                  // node 1 is now the least recent
+    guard.check(beat(11, 100, 2));                             // node 1 is now the least recent
     guard.check(beat(10, 100, ReplayGuard::kMaxSenders + 1));  // evicts node 1
     EXPECT_EQ(guard.check(beat(1, 100, 1)).outcome, Outcome::first);
     EXPECT_EQ(guard.check(beat(10, 100, 2)).reason, DropReason::duplicate_sequence);

@@ -46,7 +46,8 @@ int run_watch(const WatchOptions& options) {
         }
         key = std::move(loaded.key);
     }
-    const std::string filter = capture::build_filter_expression(capture::FilterSpec{options.port, std::nullopt, options.arp});
+    const std::string filter =
+        capture::build_filter_expression(capture::FilterSpec{options.port, std::nullopt, options.arp});
     std::unique_ptr<capture::PacketSource> source;
     if (!options.read_file.empty()) {
         source = capture::open_capture_file(options.read_file, filter);

@@ -1,9 +1,9 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "fo/probe/beat_watch.hpp"
 
@@ -17,7 +17,7 @@ struct WatchOptions {
     std::string key_file;
     std::uint16_t port = 0;
     bool json = false;
-    bool arp = false;        // also capture and list ARP frames
+    bool arp = false;  // also capture and list ARP frames
 };
 
 int run_watch(const WatchOptions& options);

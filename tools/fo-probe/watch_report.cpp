@@ -92,8 +92,7 @@ std::string watch_report_text(const BeatWatch& watch, double elapsed_s, const Ca
                std::to_string(sender.auth_failures) + "  restarts " + std::to_string(sender.restarts) + "\n";
         out += "  interval us: p50 " + fixed(intervals.percentile_us(0.50)) + "  p99 " +
                fixed(intervals.percentile_us(0.99)) + "  max " + fixed(intervals.max_us()) + "  jitter " +
-               fixed(intervals.stddev_us()) + "  (advertised " + std::to_string(sender.advertised_interval_us) +
-               ")\n";
+               fixed(intervals.stddev_us()) + "  (advertised " + std::to_string(sender.advertised_interval_us) + ")\n";
     }
     for (const ArpEvent& event : watch.arp_events()) {
         out += "arp " + std::string(wire::to_string(event.frame.kind())) + " from " +

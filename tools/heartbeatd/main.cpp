@@ -2,14 +2,13 @@
 // The daemons issue adds the configuration file, detection and takeover.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
-
-#include <unistd.h>
 
 #include "fo/heartbeatd/beat_emitter.hpp"
 #include "fo/inject/heartbeat_sender.hpp"

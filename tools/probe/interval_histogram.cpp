@@ -29,7 +29,8 @@ double IntervalHistogram::percentile_us(double q) const {
     }
     q = std::clamp(q, 0.0, 1.0);
     // Nearest-rank: the smallest value with at least q of the samples at or below it.
-    const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count_))));
+    const auto rank =
+        std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count_))));
     std::uint64_t seen = 0;
     for (std::size_t micros = 0; micros < buckets_.size(); ++micros) {
         seen += buckets_[micros];

@@ -39,8 +39,8 @@ std::optional<MacAddress> MacAddress::parse(std::string_view text) {
 
 std::string MacAddress::to_string() const {
     std::array<char, 18> buffer{};
-    std::snprintf(buffer.data(), buffer.size(), "%02x:%02x:%02x:%02x:%02x:%02x", octets[0], octets[1],
-                  octets[2], octets[3], octets[4], octets[5]);
+    std::snprintf(buffer.data(), buffer.size(), "%02x:%02x:%02x:%02x:%02x:%02x", octets[0], octets[1], octets[2],
+                  octets[3], octets[4], octets[5]);
     return std::string(buffer.data());
 }
 

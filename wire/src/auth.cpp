@@ -25,8 +25,8 @@ AuthKeyLoadResult AuthKey::load_file(const std::string& path) {
         secret.pop_back();
     }
     if (secret.size() < kMinimumKeySize) {
-        result.error = "key file " + path + " holds " + std::to_string(secret.size()) +
-                       " bytes; at least " + std::to_string(kMinimumKeySize) + " are needed";
+        result.error = "key file " + path + " holds " + std::to_string(secret.size()) + " bytes; at least " +
+                       std::to_string(kMinimumKeySize) + " are needed";
         return result;
     }
     struct stat info {};

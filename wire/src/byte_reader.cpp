@@ -28,10 +28,18 @@ void write_big_endian(std::span<std::uint8_t> buffer, std::size_t position, T va
 }
 }  // namespace
 
-bool ByteReader::read_u8(std::uint8_t& out) { return read_big_endian(data_, position_, out); }
-bool ByteReader::read_u16(std::uint16_t& out) { return read_big_endian(data_, position_, out); }
-bool ByteReader::read_u32(std::uint32_t& out) { return read_big_endian(data_, position_, out); }
-bool ByteReader::read_u64(std::uint64_t& out) { return read_big_endian(data_, position_, out); }
+bool ByteReader::read_u8(std::uint8_t& out) {
+    return read_big_endian(data_, position_, out);
+}
+bool ByteReader::read_u16(std::uint16_t& out) {
+    return read_big_endian(data_, position_, out);
+}
+bool ByteReader::read_u32(std::uint32_t& out) {
+    return read_big_endian(data_, position_, out);
+}
+bool ByteReader::read_u64(std::uint64_t& out) {
+    return read_big_endian(data_, position_, out);
+}
 
 bool ByteReader::read_bytes(std::span<std::uint8_t> out) {
     if (!can_read(out.size())) {

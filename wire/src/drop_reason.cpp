@@ -33,6 +33,8 @@ std::string_view to_string(DropReason reason) {
     return "unknown";
 }
 
-std::uint64_t DropCounters::total() const { return std::accumulate(counts_.begin(), counts_.end(), std::uint64_t{0}); }
+std::uint64_t DropCounters::total() const {
+    return std::accumulate(counts_.begin(), counts_.end(), std::uint64_t{0});
+}
 
 }  // namespace fo::wire

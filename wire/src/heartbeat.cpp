@@ -14,8 +14,12 @@ bool known_type(std::uint8_t value) {
 bool known_role(std::uint8_t value) {
     return value == static_cast<std::uint8_t>(Role::primary) || value == static_cast<std::uint8_t>(Role::secondary);
 }
-bool known_state(std::uint8_t value) { return value <= static_cast<std::uint8_t>(SenderState::stopping); }
-bool known_auth(std::uint8_t value) { return value <= static_cast<std::uint8_t>(AuthType::hmac_sha256_128); }
+bool known_state(std::uint8_t value) {
+    return value <= static_cast<std::uint8_t>(SenderState::stopping);
+}
+bool known_auth(std::uint8_t value) {
+    return value <= static_cast<std::uint8_t>(AuthType::hmac_sha256_128);
+}
 
 void write_fields(ByteWriter& writer, const Heartbeat& beat, AuthType auth) {
     writer.write_u32(kHeartbeatMagic);

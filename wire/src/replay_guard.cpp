@@ -19,8 +19,9 @@ void ReplayGuard::Window::retire_current() {
 }
 
 void ReplayGuard::evict_least_recent() {
-    auto oldest = std::min_element(windows_.begin(), windows_.end(),
-                                   [](const auto& a, const auto& b) { return a.second.last_used < b.second.last_used; });
+    auto oldest = std::min_element(windows_.begin(), windows_.end(), [](const auto& a, const auto& b) {
+        return a.second.last_used < b.second.last_used;
+    });
     if (oldest != windows_.end()) {
         windows_.erase(oldest);
     }

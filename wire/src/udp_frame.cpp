@@ -21,7 +21,9 @@ std::uint32_t pseudo_header_sum(Ipv4Address source, Ipv4Address destination, std
     return sum;
 }
 
-void read_mac(ByteReader& reader, MacAddress& mac) { reader.read_bytes(mac.octets); }
+void read_mac(ByteReader& reader, MacAddress& mac) {
+    reader.read_bytes(mac.octets);
+}
 }  // namespace
 
 bool read_ethernet(ByteReader& reader, EthernetHeader& out) {
@@ -115,8 +117,8 @@ DecodeResult<UdpDatagram> decode_udp_frame(std::span<const std::uint8_t> frame, 
     }
 
     UdpDatagram datagram;
-    datagram.endpoints = UdpEndpoints{ethernet.source, ethernet.destination, Ipv4Address{source},
-                                      Ipv4Address{destination}, source_port, destination_port};
+    datagram.endpoints = UdpEndpoints{ethernet.source,          ethernet.destination, Ipv4Address{source},
+                                      Ipv4Address{destination}, source_port,          destination_port};
     datagram.ttl = ttl;
     datagram.payload = udp_segment.subspan(kUdpHeaderSize);
     return datagram;

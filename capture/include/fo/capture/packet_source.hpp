@@ -18,8 +18,8 @@ class PacketHandler {
 };
 
 struct CaptureStatistics {
-    std::uint64_t received = 0;          // seen by the filter
-    std::uint64_t dropped_by_kernel = 0; // buffer overruns
+    std::uint64_t received = 0;           // seen by the filter
+    std::uint64_t dropped_by_kernel = 0;  // buffer overruns
 };
 
 /// Where frames come from: a live interface or a pcap file (libtins'

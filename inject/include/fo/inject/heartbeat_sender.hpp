@@ -10,8 +10,8 @@ namespace fo::inject {
 
 struct HeartbeatSenderOptions {
     std::string interface;
-    wire::Ipv4Address destination_ip;   // the peer, or a broadcast address
-    wire::MacAddress destination_mac;   // the peer's, or ff:ff:ff:ff:ff:ff
+    wire::Ipv4Address destination_ip;  // the peer, or a broadcast address
+    wire::MacAddress destination_mac;  // the peer's, or ff:ff:ff:ff:ff:ff
     std::uint16_t port = wire::kDefaultHeartbeatPort;
     const wire::AuthKey* key = nullptr;  // must outlive the sender; nullptr: unsigned (logged by the caller)
 };

@@ -13,9 +13,17 @@ void log(LogLevel level, std::string_view message);
 void set_log_threshold(LogLevel most_verbose);
 void set_log_identity(std::string_view program_name);
 
-inline void log_error(std::string_view message) { log(LogLevel::error, message); }
-inline void log_warning(std::string_view message) { log(LogLevel::warning, message); }
-inline void log_notice(std::string_view message) { log(LogLevel::notice, message); }
-inline void log_info(std::string_view message) { log(LogLevel::info, message); }
+inline void log_error(std::string_view message) {
+    log(LogLevel::error, message);
+}
+inline void log_warning(std::string_view message) {
+    log(LogLevel::warning, message);
+}
+inline void log_notice(std::string_view message) {
+    log(LogLevel::notice, message);
+}
+inline void log_info(std::string_view message) {
+    log(LogLevel::info, message);
+}
 
 }  // namespace fo::runtime

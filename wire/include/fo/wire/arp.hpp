@@ -11,7 +11,7 @@
 namespace fo::wire {
 
 inline constexpr std::size_t kArpFrameSize = 42;  // Ethernet 14 + ARP 28 (RFC 826), before padding
-inline constexpr std::uint16_t kArpRequest = 1;    // RFC 826 ar$op
+inline constexpr std::uint16_t kArpRequest = 1;   // RFC 826 ar$op
 inline constexpr std::uint16_t kArpReply = 2;
 
 enum class ArpKind : std::uint8_t {

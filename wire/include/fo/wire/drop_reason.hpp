@@ -13,29 +13,29 @@ namespace fo::wire {
 /// (see docs/protocol.md, "Inbound checks"); the first failing check names
 /// the drop.
 enum class DropReason : std::uint8_t {
-    too_short,             // shorter than an Ethernet header
-    not_ipv4,              // EtherType is neither IPv4 nor (for ARP decoding) ARP
-    bad_ip_header,         // IP version not 4, IHL < 5, or options beyond the capture
-    bad_ip_length,         // IP total length beyond the frame or below the header
-    bad_ip_checksum,       // RFC 791 header checksum
-    ip_fragment,           // MF set or non-zero fragment offset: beats are never fragmented
-    not_udp,               // IP protocol is not UDP
-    wrong_port,            // UDP destination port is not the configured heartbeat port
-    bad_udp_length,        // UDP length disagrees with the IP payload
-    bad_udp_checksum,      // RFC 768 checksum over the pseudo-header (zero = not computed is accepted)
-    payload_too_short,     // fewer bytes than the fixed heartbeat payload
-    bad_magic,             // not "FOHB"
-    unknown_version,       // a protocol version this build does not speak
-    bad_length,            // the payload's own length field disagrees with the UDP payload
-    unknown_message_type,  // type, role or state outside the known values
-    auth_missing,          // we hold a key, the frame carries no MAC
-    bad_mac,               // HMAC-SHA256-128 does not verify
-    duplicate_sequence,    // inside the reorder window, already accepted
-    stale_sequence,        // older than the reorder window
-    stale_epoch,           // a boot epoch this sender already left behind
-    not_arp,               // EtherType is not ARP (ARP decoder)
-    bad_arp_header,        // not Ethernet/IPv4 ARP (htype 1, ptype 0x0800, hlen 6, plen 4)
-    unknown_arp_operation, // neither request (1) nor reply (2)
+    too_short,              // shorter than an Ethernet header
+    not_ipv4,               // EtherType is neither IPv4 nor (for ARP decoding) ARP
+    bad_ip_header,          // IP version not 4, IHL < 5, or options beyond the capture
+    bad_ip_length,          // IP total length beyond the frame or below the header
+    bad_ip_checksum,        // RFC 791 header checksum
+    ip_fragment,            // MF set or non-zero fragment offset: beats are never fragmented
+    not_udp,                // IP protocol is not UDP
+    wrong_port,             // UDP destination port is not the configured heartbeat port
+    bad_udp_length,         // UDP length disagrees with the IP payload
+    bad_udp_checksum,       // RFC 768 checksum over the pseudo-header (zero = not computed is accepted)
+    payload_too_short,      // fewer bytes than the fixed heartbeat payload
+    bad_magic,              // not "FOHB"
+    unknown_version,        // a protocol version this build does not speak
+    bad_length,             // the payload's own length field disagrees with the UDP payload
+    unknown_message_type,   // type, role or state outside the known values
+    auth_missing,           // we hold a key, the frame carries no MAC
+    bad_mac,                // HMAC-SHA256-128 does not verify
+    duplicate_sequence,     // inside the reorder window, already accepted
+    stale_sequence,         // older than the reorder window
+    stale_epoch,            // a boot epoch this sender already left behind
+    not_arp,                // EtherType is not ARP (ARP decoder)
+    bad_arp_header,         // not Ethernet/IPv4 ARP (htype 1, ptype 0x0800, hlen 6, plen 4)
+    unknown_arp_operation,  // neither request (1) nor reply (2)
 };
 
 inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::unknown_arp_operation) + 1;
@@ -46,7 +46,7 @@ std::string_view to_string(DropReason reason);
 template <typename T>
 class DecodeResult {
   public:
-    DecodeResult(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    DecodeResult(T value) : value_(std::move(value)) {}   // NOLINT(google-explicit-constructor)
     DecodeResult(DropReason reason) : reason_(reason) {}  // NOLINT(google-explicit-constructor)
 
     [[nodiscard]] bool ok() const { return value_.has_value(); }

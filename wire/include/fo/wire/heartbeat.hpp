@@ -60,7 +60,8 @@ struct HeartbeatFrame {
 
 /// Serialises `beat` into a payload; with a key, beat.auth is ignored and the
 /// HMAC-SHA256-128 trailer is written, without one the trailer is zero.
-void encode_heartbeat_payload(const Heartbeat& beat, const AuthKey* key, std::span<std::uint8_t, kHeartbeatPayloadSize> out);
+void encode_heartbeat_payload(const Heartbeat& beat, const AuthKey* key,
+                              std::span<std::uint8_t, kHeartbeatPayloadSize> out);
 
 /// A whole Ethernet frame; returns its length or 0 when `out` is too small.
 std::size_t encode_heartbeat_frame(const UdpEndpoints& endpoints, const Heartbeat& beat, const AuthKey* key,

@@ -17,7 +17,9 @@ struct SenderKey {
     auto operator<=>(const SenderKey&) const = default;
 };
 
-inline SenderKey sender_of(const Heartbeat& beat) { return SenderKey{beat.node_id, beat.link_id}; }
+inline SenderKey sender_of(const Heartbeat& beat) {
+    return SenderKey{beat.node_id, beat.link_id};
+}
 
 /// Anti-replay per sender and boot epoch, with a sliding window in the manner
 /// of RFC 4303 section 3.4.3. Only frames that already passed the MAC check

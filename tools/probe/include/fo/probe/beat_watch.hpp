@@ -23,15 +23,15 @@ struct SenderStatistics {
     bool mac_verified = false;  // the last accepted beat carried a verified MAC
 
     std::uint64_t beats_received = 0;
-    std::uint64_t lost = 0;            // sequence gaps not filled by late arrivals
-    std::uint64_t reordered = 0;       // arrived after a higher sequence number
-    std::uint64_t duplicated = 0;      // a sequence number seen again inside the window
-    std::uint64_t replays_rejected = 0;// older than the window, or a retired boot epoch
-    std::uint64_t auth_failures = 0;   // MAC missing or wrong (sender as claimed, unverified)
-    std::uint64_t restarts = 0;        // boot epoch changes
+    std::uint64_t lost = 0;              // sequence gaps not filled by late arrivals
+    std::uint64_t reordered = 0;         // arrived after a higher sequence number
+    std::uint64_t duplicated = 0;        // a sequence number seen again inside the window
+    std::uint64_t replays_rejected = 0;  // older than the window, or a retired boot epoch
+    std::uint64_t auth_failures = 0;     // MAC missing or wrong (sender as claimed, unverified)
+    std::uint64_t restarts = 0;          // boot epoch changes
     std::int64_t first_arrival_ns = 0;
     std::int64_t last_arrival_ns = 0;
-    IntervalHistogram intervals;       // between consecutive in-order beats
+    IntervalHistogram intervals;  // between consecutive in-order beats
 };
 
 /// One ARP frame seen on the wire.

@@ -23,8 +23,8 @@ class IntervalHistogram {
     [[nodiscard]] double stddev_us() const;
 
   private:
-    std::vector<std::uint32_t> buckets_;     // index = interval in whole microseconds
-    std::vector<std::int64_t> long_tail_us_; // intervals >= kLinearLimitUs
+    std::vector<std::uint32_t> buckets_;      // index = interval in whole microseconds
+    std::vector<std::int64_t> long_tail_us_;  // intervals >= kLinearLimitUs
     std::uint64_t count_ = 0;
     std::int64_t max_ns_ = 0;
     double mean_ns_ = 0;  // Welford's running mean and sum of squares
