@@ -17,7 +17,7 @@ void encode(benchmark::State& state, bool with_key) {
     const fo::wire::AuthKey key = fo::testing::test_key();
     fo::wire::Heartbeat beat = fo::testing::sample_beat(1);
     fo::wire::HeartbeatPayload payload{};
-    for (auto _ : state) {
+    for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
         ++beat.sequence;
         fo::wire::encode_heartbeat_payload(beat, with_key ? &key : nullptr, payload);
         benchmark::DoNotOptimize(payload);
@@ -37,7 +37,7 @@ void decode(benchmark::State& state, bool verify) {
     const fo::wire::AuthKey key = fo::testing::test_key();
     const Frame frame = fo::testing::beat_frame(fo::testing::sample_beat(1), &key);
     const fo::wire::HeartbeatDecodeOptions options{fo::wire::kDefaultHeartbeatPort, verify ? &key : nullptr};
-    for (auto _ : state) {
+    for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
         auto decoded = fo::wire::decode_heartbeat_frame(frame, options);
         benchmark::DoNotOptimize(decoded);
     }
@@ -55,7 +55,7 @@ BENCHMARK(BM_DecodeBeat_NoVerify);
 void BM_ReplayGuard_InOrder(benchmark::State& state) {
     fo::wire::ReplayGuard guard;
     fo::wire::Heartbeat beat = fo::testing::sample_beat(1);
-    for (auto _ : state) {
+    for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
         ++beat.sequence;
         benchmark::DoNotOptimize(guard.check(beat));
     }
@@ -69,7 +69,7 @@ void BM_GarpBuild_Libnet(benchmark::State& state) {
     fo::inject::LibnetArpSender sender("lo", fo::inject::InjectionMode::build_only,
                                        fo::wire::MacAddress{{0x02, 0, 0, 0, 0, 0x01}});
     const fo::wire::Ipv4Address address{0xC6336464};
-    for (auto _ : state) {
+    for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
         if (!sender.send_gratuitous(address, fo::inject::GratuitousArpForm::request)) {
             state.SkipWithError(sender.last_error().c_str());
             break;
@@ -82,7 +82,7 @@ BENCHMARK(BM_GarpBuild_Libnet);
 void BM_GarpEncode_Wire(benchmark::State& state) {
     const fo::wire::MacAddress mac{{0x02, 0, 0, 0, 0, 0x01}};
     const fo::wire::Ipv4Address address{0xC6336464};
-    for (auto _ : state) {
+    for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
         auto bytes = fo::wire::encode_arp_frame(fo::wire::make_gratuitous_request(mac, address));
         benchmark::DoNotOptimize(bytes);
     }

@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev   # tests/
   libbenchmark-dev            # bench/
   clang libclang-rt-14-dev    # libFuzzer target and sanitizer runtimes
+  clang-format clang-tidy     # style checks in the test command
   iproute2 jq procps          # netns tests
 )
 

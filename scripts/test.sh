@@ -3,9 +3,10 @@
 # suite. Run as root on Debian 12 so the netns tests can build their hosts;
 # with CI=true a skipped netns test is a failure.
 #   1. release build: unit and netns tests
-#   2. ASan+UBSan build: unit tests (with the fuzz corpus replay)
-#   3. libFuzzer run of the decoders (FO_FUZZ_SECONDS, default 60)
-#   4. benchmarks, briefly, so they cannot rot
+#   2. clang-format --check and clang-tidy
+#   3. ASan+UBSan build: unit tests (with the fuzz corpus replay)
+#   4. libFuzzer run of the decoders (FO_FUZZ_SECONDS, default 60)
+#   5. benchmarks, briefly, so they cannot rot
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,11 @@ cmake --build build
 
 section "unit and netns tests"
 ctest --test-dir build -L 'unit|netns' --output-on-failure --timeout 300
+
+section "style: clang-format and clang-tidy"
+bash scripts/format.sh --check
+bash scripts/lint.sh
+echo "format and lint clean"
 
 section "ASan+UBSan build, unit tests"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFO_SANITIZE=ON -DFO_BUILD_BENCH=OFF >/dev/null

@@ -47,7 +47,7 @@ EventLoop::~EventLoop() {
     close(epoll_fd_);
 }
 
-void EventLoop::add_to_epoll(int fd) {
+void EventLoop::add_to_epoll(int fd) const {
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.fd = fd;

@@ -167,8 +167,8 @@ int run(const Options& options) {
         sender_options.destination_mac = fo::wire::MacAddress::broadcast();  // until the peer is resolved
         sender_options.port = options.port;
         sender_options.key = key ? &*key : nullptr;
-        links.push_back(Link{options.interfaces[i], *destination,
-                             std::make_unique<fo::inject::LibnetHeartbeatSender>(sender_options), std::nullopt});
+        auto sender = std::make_unique<fo::inject::LibnetHeartbeatSender>(sender_options);
+        links.push_back(Link{options.interfaces[i], *destination, std::move(sender), std::nullopt});
     }
     for (Link& link : links) {
         link.resolve_at_start();

@@ -45,7 +45,7 @@ class EventLoop {
     struct Watch {
         Callback on_readable;
     };
-    void add_to_epoll(int fd);
+    void add_to_epoll(int fd) const;
     void dispatch_signals();
 
     int epoll_fd_ = -1;

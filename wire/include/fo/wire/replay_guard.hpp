@@ -14,7 +14,7 @@ namespace fo::wire {
 struct SenderKey {
     std::uint32_t node_id = 0;
     std::uint8_t link_id = 0;
-    auto operator<=>(const SenderKey&) const = default;
+    auto operator<=>(const SenderKey&) const = default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 bug
 };
 
 inline SenderKey sender_of(const Heartbeat& beat) {
