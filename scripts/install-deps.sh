@@ -14,7 +14,7 @@ packages=(
   libbenchmark-dev            # bench/
   clang libclang-rt-14-dev    # libFuzzer target and sanitizer runtimes
   clang-format clang-tidy     # style checks in the test command
-  iproute2 jq procps          # netns tests
+  iproute2 jq procps python3  # netns tests; python3 runs run-clang-tidy
 )
 
 missing=()
