@@ -8,6 +8,7 @@
 #include "fo/capture/bpf_filter.hpp"
 #include "fo/capture/pcap_source.hpp"
 #include "fo/capture/pcap_writer.hpp"
+#include "fo/probe/beat_watch.hpp"
 #include "fo/wire/arp.hpp"
 
 namespace fo::capture {
@@ -150,6 +151,32 @@ TEST(DecoderOverFixtures, ArpKindsFromTheCapture) {
         ASSERT_TRUE(decoded);
         EXPECT_EQ(decoded->kind(), expected[i]) << "frame " << i;
     }
+}
+
+TEST(DecoderOverFixtures, LiveCaptureFromANetnsRun) {
+    // Captured by `fo-probe watch --arp -w` from heartbeatd at 10 ms with
+    // tests/data/test.key, plus two gratuitous ARPs and a probe from arp_send.
+    const wire::AuthKey key = testing::test_key();
+    probe::BeatWatch watch(wire::kDefaultHeartbeatPort, &key);
+    const Collected live = read_all(kDataDir / "live-10ms.pcap");
+    for (std::size_t i = 0; i < live.frames.size(); ++i) {
+        watch.on_frame(live.frames[i], live.timestamps[i]);
+    }
+    ASSERT_EQ(watch.senders().size(), 1U);
+    const probe::SenderStatistics& sender = watch.senders().begin()->second;
+    EXPECT_EQ(sender.beats_received, 99U);
+    EXPECT_EQ(sender.lost, 0U);
+    EXPECT_TRUE(sender.mac_verified);
+    EXPECT_NEAR(sender.intervals.percentile_us(0.5), 10'000, 500);
+    EXPECT_EQ(watch.drops().total(), 0U);
+    std::size_t gratuitous = 0;
+    std::size_t probes = 0;
+    for (const auto& event : watch.arp_events()) {
+        gratuitous += event.frame.kind() == wire::ArpKind::gratuitous_request ? 1 : 0;
+        probes += event.frame.kind() == wire::ArpKind::probe ? 1 : 0;
+    }
+    EXPECT_EQ(gratuitous, 2U);
+    EXPECT_EQ(probes, 1U);
 }
 
 TEST(DecoderOverFixtures, UnrelatedFramesAreNeverHeartbeats) {
