@@ -103,8 +103,9 @@ std::unique_ptr<PacketSource> open_live_capture(const LiveCaptureOptions& option
         throw std::runtime_error("cannot capture on " + options.interface + ": " + error);
     }
     const std::string where = "interface " + options.interface;
-    if (pcap_set_snaplen(handle, options.snap_length) != 0 || pcap_set_promisc(handle, 0) != 0 ||
-        pcap_set_immediate_mode(handle, 1) != 0 || pcap_set_buffer_size(handle, options.buffer_bytes) != 0) {
+    if (pcap_set_snaplen(handle, options.snap_length) != 0 ||
+        pcap_set_promisc(handle, options.promiscuous ? 1 : 0) != 0 || pcap_set_immediate_mode(handle, 1) != 0 ||
+        pcap_set_buffer_size(handle, options.buffer_bytes) != 0) {
         fail(handle, "cannot configure capture on " + where);
     }
     // Nanosecond precision where the kernel gives it; microseconds otherwise.

@@ -73,8 +73,8 @@ void PeerDetector::set_peer_state(PeerState to, std::string_view reason) {
     }
     const PeerChange change{peer_state_, to, reason};
     if (logger_) {
-        logger_("peer: " + upper(to_string(change.from)) + " -> " + upper(to_string(to)) + " reason=" +
-                std::string(reason));
+        logger_("peer: " + upper(to_string(change.from)) + " -> " + upper(to_string(to)) +
+                " reason=" + std::string(reason));
     }
     peer_state_ = to;
     ++counters_.peer_changes;
@@ -98,7 +98,7 @@ void PeerDetector::reevaluate_peer(std::int64_t now_ns, std::string_view reason)
     } else if (up > 0) {
         // A link never heard is not yet evidence while we are still starting.
         set_peer_state(unknown > 0 && !initial_dead_time_over && up + unknown == links_.size() ? PeerState::alive
-                                                                                            : PeerState::degraded,
+                                                                                               : PeerState::degraded,
                        reason);
     } else if (!ever_heard_ && !initial_dead_time_over) {
         set_peer_state(PeerState::waiting, reason);

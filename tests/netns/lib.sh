@@ -112,11 +112,25 @@ fo_stop() {
   wait "$pid" 2>/dev/null || true
 }
 
+# fo_wait_exit PID SECONDS: waits (bounded) for PID to exit by itself; on
+# timeout it is stopped with SIGINT and the wait fails.
+fo_wait_exit() {
+  local pid=$1 seconds=$2
+  local deadline=$((SECONDS + seconds))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.05; done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "process $pid still running after ${seconds}s"
+    fo_stop "$pid" INT 5
+    return 1
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
 # fo_check DESCRIPTION EXPRESSION: evaluates an arithmetic/test expression.
 fo_check() {
   local description=$1
   shift
-  if "$@"; then
+  if "$@" >/dev/null; then
     echo "PASS: $description"
   else
     echo "FAIL: $description"
@@ -138,4 +152,20 @@ fo_key_file() {
   _fo_key_var="$FO_WORKDIR/$2"
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$_fo_key_var"
   chmod 600 "$_fo_key_var"
+}
+
+# fo_lan VAR NAME: a namespace holding a bridge br0 that plays the LAN switch.
+fo_lan() {
+  fo_host "$1" "$2"
+  local -n _fo_lan_var=$1
+  ip -n "$_fo_lan_var" link add br0 type bridge
+  ip -n "$_fo_lan_var" link set br0 up
+}
+
+# fo_plug LAN NS IF CIDR PORT: a cable from NS's IF to a new port PORT of the
+# LAN's bridge. CIDR "-" = no address.
+fo_plug() {
+  local lan=$1 ns=$2 if_name=$3 cidr=$4 port=$5
+  fo_cable "$ns" "$if_name" "$cidr" "$lan" "$port" -
+  ip -n "$lan" link set "$port" master br0
 }

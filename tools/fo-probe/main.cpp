@@ -3,6 +3,7 @@
 
 #include "fo/runtime/log.hpp"
 #include "fo/wire/heartbeat.hpp"
+#include "outage_command.hpp"
 #include "watch_command.hpp"
 
 int main(int argc, char** argv) {
@@ -24,6 +25,19 @@ int main(int argc, char** argv) {
     watch_command->add_flag("--json", watch.json, "print the report as JSON");
     watch_command->add_flag("--arp", watch.arp, "also capture ARP: gratuitous, probes, requests, replies");
 
+    fo::probe::OutageOptions outage;
+    CLI::App* outage_command =
+        app.add_subcommand("outage", "client-side outage: probes a service address, sees which MAC answers");
+    outage_command->add_option("-i,--interface", outage.interface, "the client's interface")->required();
+    outage_command->add_option("-t,--target", outage.target, "the service address")->required();
+    outage_command->add_option("--rate", outage.rate_hz, "probes per second (default 1000)");
+    outage_command->add_option("-d,--duration", outage.duration_s, "seconds to probe");
+    outage_command->add_flag("--until-recovered", outage.until_recovered,
+                             "stop once an outage is over (bounded by --duration, else 300 s)");
+    outage_command->add_option("--recovered-after", outage.recovered_after_s,
+                               "seconds answered without a gap that count as recovered (default 0.2)");
+    outage_command->add_flag("--json", outage.json, "print the report as JSON");
+
     CLI11_PARSE(app, argc, argv);
     try {
         if (watch_command->parsed()) {
@@ -32,6 +46,13 @@ int main(int argc, char** argv) {
                 return 2;
             }
             return fo::probe::run_watch(watch);
+        }
+        if (outage_command->parsed()) {
+            if (outage.duration_s <= 0 && !outage.until_recovered) {
+                fo::runtime::log_error("outage: give --duration SECONDS or --until-recovered");
+                return 2;
+            }
+            return fo::probe::run_outage(outage);
         }
     } catch (const std::exception& error) {
         fo::runtime::log_error(error.what());

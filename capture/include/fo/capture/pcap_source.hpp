@@ -17,6 +17,8 @@ struct LiveCaptureOptions {
     int snap_length = kDefaultSnapLength;
     /// Kernel buffer; large enough for a burst of 1 ms beats during a stall.
     int buffer_bytes = 4 * 1024 * 1024;
+    /// Needed to see frames sent to a MAC that is not the interface's.
+    bool promiscuous = false;
 };
 
 /// Opens `interface` with immediate mode (no buffer timeout: ucarp's 1 s trap),

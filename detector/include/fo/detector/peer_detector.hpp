@@ -22,8 +22,8 @@ std::string_view to_string(LinkState state);
 std::string_view to_string(PeerState state);
 
 struct DetectorConfig {
-    std::vector<std::string> link_names;    // index = our link index
-    std::uint32_t miss_count = 3;           // a link is down after miss_count x the peer's interval
+    std::vector<std::string> link_names;  // index = our link index
+    std::uint32_t miss_count = 3;         // a link is down after miss_count x the peer's interval
     std::int64_t initial_dead_time_ns = 5'000'000'000;
     /// Used for the deadline until the peer has told us its interval.
     std::int64_t assumed_interval_ns = 100'000'000;
@@ -45,7 +45,7 @@ struct PeerChange {
 struct LinkStatus {
     std::string name;
     LinkState state = LinkState::unknown;
-    std::int64_t last_beat_ns = 0;   // 0: never
+    std::int64_t last_beat_ns = 0;  // 0: never
     std::int64_t peer_interval_ns = 0;
     std::uint64_t beats = 0;
     std::uint64_t went_down = 0;

@@ -29,9 +29,11 @@ class LibnetArpSender final : public ArpTransmitter {
 
     [[nodiscard]] wire::MacAddress source_mac() const;
 
+    /// Any ARP frame, as given (fo-probe sends probes from a MAC of its own).
+    bool send_frame(const wire::ArpFrame& frame);
+
   private:
     struct State;
-    bool send_frame(const wire::ArpFrame& frame);
 
     std::unique_ptr<State> state_;
     std::string last_error_;

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# fo-probe outage against a hand-made failover (no daemon of ours involved,
+# as it must work against any system): hosts a and b and a client on a bridge.
+#  1. clean move: the address leaves a, 150 ms later b takes it and announces
+#     it; the client sees an outage of about 150 ms, the answering MAC change
+#     from a to b, and no dual-owner window;
+#  2. split brain: b and a hold the address together for 300 ms; fo-probe
+#     reports a dual-owner window of about that length.
+# usage: outage_probe.sh HEARTBEATD FO_PROBE PCAP_REPLAY ARP_SEND
+FO_PROBE=$2 ARP_SEND=$4
+source "$(dirname "$0")/lib.sh"
+fo_require_netns
+
+fo_lan lan lan
+fo_host a a
+fo_host b b
+fo_host client client
+fo_plug "$lan" "$a" eth0 198.51.100.11/24 pa
+fo_plug "$lan" "$b" eth0 198.51.100.12/24 pb
+fo_plug "$lan" "$client" eth0 198.51.100.50/24 pc
+SERVICE=198.51.100.100
+W=$FO_WORKDIR
+mac_of() { ip -n "$1" -j link show eth0 | jq -r '.[0].address'; }
+a_mac=$(mac_of "$a")
+b_mac=$(mac_of "$b")
+ip -n "$a" addr add "$SERVICE/24" dev eth0
+ip netns exec "$client" "$FO_PROBE" outage -i eth0 -t "$SERVICE" --duration 0.2 >/dev/null 2>&1 # resolves ARP
+
+# 1. A clean move.
+fo_spawn "$client" "$W/clean" "$FO_PROBE" outage -i eth0 -t "$SERVICE" --until-recovered --duration 20 --json
+probe=$FO_LAST_PID
+fo_wait_for "probing" "$W/clean.log" 10
+sleep 0.5
+ip -n "$a" addr del "$SERVICE/24" dev eth0
+sleep 0.15
+ip -n "$b" addr add "$SERVICE/24" dev eth0
+ip netns exec "$b" "$ARP_SEND" eth0 gratuitous-request "$SERVICE" >/dev/null
+fo_check "--until-recovered ends the probe by itself" fo_wait_exit "$probe" 20
+outage=$(jq '.outage_ms' "$W/clean.out")
+echo "clean move: outage ${outage} ms; $(jq -c '{probes_sent, probes_answered, owner_changes: [.owner_changes[].to], dual_owner_ms}' "$W/clean.out")"
+fo_check "outage measured at 1 ms resolution" jq -e '.resolution_ms == 1' "$W/clean.out"
+fo_check "outage about 150 ms (100..400)" jq -e '.outage_ms >= 100 and .outage_ms <= 400' "$W/clean.out"
+fo_check "answering MAC changed from a to b" \
+  jq -e "[.owner_changes[] | .to] == [\"$a_mac\", \"$b_mac\"]" "$W/clean.out"
+fo_check "no dual-owner window in a clean move" jq -e '.dual_owner_windows == []' "$W/clean.out"
+fo_check "both MACs answered echoes" jq -e ".replies_per_mac[\"$a_mac\"] > 100 and .replies_per_mac[\"$b_mac\"] > 50" "$W/clean.out"
+fo_check "the client's own ARP cache was not touched by the probe MAC" \
+  bash -c "! ip -n '$client' neigh | grep -q '02:66:6f'"
+
+# 2. Split brain: a takes the address back while b still holds it.
+fo_spawn "$client" "$W/split" "$FO_PROBE" outage -i eth0 -t "$SERVICE" --duration 1.5 --json
+probe=$FO_LAST_PID
+fo_wait_for "probing" "$W/split.log" 10
+sleep 0.4
+ip -n "$a" addr add "$SERVICE/24" dev eth0
+sleep 0.3
+ip -n "$b" addr del "$SERVICE/24" dev eth0
+fo_wait_exit "$probe" 10
+echo "split brain: $(jq -c '{dual_owner_ms, windows: (.dual_owner_windows | length)}' "$W/split.out")"
+fo_check "one dual-owner window of about 300 ms (200..450)" \
+  jq -e '(.dual_owner_windows | length) == 1 and .dual_owner_ms >= 200 and .dual_owner_ms <= 450' "$W/split.out"
+fo_check "the window names both MACs" \
+  jq -e ".dual_owner_windows[0].macs | sort == ([\"$a_mac\", \"$b_mac\"] | sort)" "$W/split.out"
+fo_finish

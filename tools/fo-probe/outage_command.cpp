@@ -1,0 +1,190 @@
+#include "outage_command.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+
+#include "fo/capture/pcap_source.hpp"
+#include "fo/inject/arp_sender.hpp"
+#include "fo/runtime/clock.hpp"
+#include "fo/runtime/event_loop.hpp"
+#include "fo/runtime/log.hpp"
+#include "fo/runtime/process.hpp"
+#include "fo/wire/arp.hpp"
+#include "fo/wire/icmp_echo.hpp"
+
+namespace fo::probe {
+
+namespace {
+
+constexpr int kPacketsPerRead = 512;
+constexpr double kMaximumRateHz = 20'000;
+constexpr double kUntilRecoveredLimitS = 300;  // --until-recovered without --duration
+constexpr std::int64_t kRecoveryCheckNs = 50'000'000;
+constexpr std::int64_t kReplyGraceNs = 100'000'000;  // replies still in flight when we stop
+
+/// The raw ICMP socket that sends echo requests as the client's own stack
+/// would route them (through its ARP cache: what clients see).
+class EchoSocket {
+  public:
+    EchoSocket(const std::string& interface, wire::Ipv4Address target) {
+        fd_ = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+        if (fd_ < 0) {
+            throw std::runtime_error(std::string("raw ICMP socket (needs root or CAP_NET_RAW): ") +
+                                     std::strerror(errno));
+        }
+        if (setsockopt(fd_, SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(),
+                       static_cast<socklen_t>(interface.size())) != 0) {
+            const std::string error = std::strerror(errno);
+            close(fd_);
+            throw std::runtime_error("cannot bind to " + interface + ": " + error);
+        }
+        destination_.sin_family = AF_INET;
+        destination_.sin_addr.s_addr = htonl(target.value);
+    }
+    ~EchoSocket() { close(fd_); }
+    EchoSocket(const EchoSocket&) = delete;
+    EchoSocket& operator=(const EchoSocket&) = delete;
+
+    bool send(const std::vector<std::uint8_t>& packet) {
+        return sendto(fd_, packet.data(), packet.size(), MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&destination_),
+                      sizeof destination_) >= 0;
+    }
+
+  private:
+    int fd_ = -1;
+    sockaddr_in destination_{};
+};
+
+class ReplyHandler final : public capture::PacketHandler {
+  public:
+    ReplyHandler(OutageAnalyzer& analyzer, wire::Ipv4Address target, std::uint16_t identifier)
+        : analyzer_(analyzer), target_(target), identifier_(identifier) {}
+
+    void on_packet(const capture::CapturedPacket& packet) override {
+        auto echo = wire::decode_echo_reply_frame(packet.data);
+        if (echo) {
+            if (echo->identifier == identifier_ && echo->source_ip == target_) {
+                analyzer_.on_echo_reply(echo->probe_index, echo->source_mac, packet.timestamp_ns);
+            }
+            return;
+        }
+        auto arp = wire::decode_arp_frame(packet.data);
+        if (arp && arp->operation == wire::kArpReply && arp->sender_ip == target_) {
+            analyzer_.on_arp_reply(arp->sender_mac, packet.timestamp_ns);
+        }
+    }
+
+  private:
+    OutageAnalyzer& analyzer_;
+    wire::Ipv4Address target_;
+    std::uint16_t identifier_;
+};
+
+}  // namespace
+
+int run_outage(const OutageOptions& options) {
+    const auto target = wire::Ipv4Address::parse(options.target);
+    if (!target) {
+        runtime::log_error("--target '" + options.target + "' is not an IPv4 address");
+        return 2;
+    }
+    if (options.rate_hz <= 0 || options.rate_hz > kMaximumRateHz) {
+        runtime::log_error("--rate must be between 1 and 20000 probes per second");
+        return 2;
+    }
+    const auto period_ns = static_cast<std::int64_t>(1e9 / options.rate_hz);
+    const auto identifier = static_cast<std::uint16_t>(getpid() & 0xFFFF);
+    // ARP requests for the target go out from a MAC that is not ours and a
+    // sender IP of 0.0.0.0 (the RFC 5227 probe form): every host holding the
+    // address answers, and no host, nor this client, learns anything from it.
+    wire::MacAddress probe_mac{{0x02, 0x66, 0x6F, 0, 0, 0}};
+    const std::uint64_t random = runtime::random_u64();
+    probe_mac.octets[3] = static_cast<std::uint8_t>(random);
+    probe_mac.octets[4] = static_cast<std::uint8_t>(random >> 8U);
+    probe_mac.octets[5] = static_cast<std::uint8_t>(random >> 16U);
+
+    const std::string filter = "(icmp and icmp[icmptype] == icmp-echoreply and src host " + target->to_string() +
+                               ") or (arp and ether dst " + probe_mac.to_string() + ")";
+    capture::LiveCaptureOptions capture_options{options.interface, filter};
+    capture_options.promiscuous = true;
+    auto source = capture::open_live_capture(capture_options);
+    EchoSocket echo(options.interface, *target);
+    inject::LibnetArpSender arp(options.interface);
+    const wire::ArpFrame arp_probe{wire::MacAddress::broadcast(), probe_mac, wire::kArpRequest, probe_mac,
+                                   wire::Ipv4Address{},          wire::MacAddress::zero(), *target};
+
+    OutageAnalyzer analyzer(period_ns);
+    ReplyHandler handler(analyzer, *target, identifier);
+    runtime::EventLoop loop;
+    std::uint64_t next_index = 1;
+    std::uint64_t send_errors = 0;
+    bool stopping = false;
+    const auto drain = [&] {
+        int count = 0;
+        for (int round = 0; round < 64; ++round) {
+            if (source->read_waiting(handler, kPacketsPerRead, count) != capture::PacketSource::ReadStatus::ok ||
+                count < kPacketsPerRead) {
+                break;
+            }
+        }
+    };
+    loop.watch_readable(source->selectable_fd(), drain);
+    const auto stop_after_grace = [&] {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        loop.add_timer(kReplyGraceNs, 0, [&](std::uint64_t) { loop.stop(); });
+    };
+    loop.add_timer(0, period_ns, [&](std::uint64_t) {
+        if (stopping) {
+            return;
+        }
+        const std::uint64_t index = next_index++;
+        analyzer.on_probe_sent(index, runtime::realtime_ns());
+        if (!echo.send(wire::encode_echo_request(identifier, index))) {
+            ++send_errors;  // e.g. no ARP answer yet for the target: a lost probe, as for any client
+        }
+        if (!arp.send_frame(arp_probe)) {
+            ++send_errors;
+        }
+    });
+    const double limit_s = options.duration_s > 0 ? options.duration_s
+                                                  : (options.until_recovered ? kUntilRecoveredLimitS : 0);
+    if (limit_s > 0) {
+        loop.add_timer(static_cast<std::int64_t>(limit_s * 1e9), 0, [&](std::uint64_t) { stop_after_grace(); });
+    }
+    if (options.until_recovered) {
+        const auto streak =
+            std::max<std::uint64_t>(static_cast<std::uint64_t>(options.recovered_after_s * options.rate_hz), 1);
+        loop.add_timer(kRecoveryCheckNs, kRecoveryCheckNs, [&, streak](std::uint64_t) {
+            if (analyzer.recovered(streak, runtime::realtime_ns() - kReplyGraceNs)) {
+                stop_after_grace();
+            }
+        });
+    }
+    loop.on_signal(SIGINT, stop_after_grace);
+    loop.on_signal(SIGTERM, stop_after_grace);
+    runtime::log_info("probing " + target->to_string() + " on " + options.interface + " at " +
+                      std::to_string(static_cast<int>(options.rate_hz)) + "/s");
+    loop.run();
+    drain();
+
+    // Probes of the last grace period may still have been answered after we
+    // stopped listening; judge only those sent before it.
+    const OutageReport report = analyzer.report(runtime::realtime_ns() - kReplyGraceNs);
+    if (options.json) {
+        std::cout << outage_report_json(report, options).dump(2) << std::endl;
+    } else {
+        std::cout << outage_report_text(report) << std::flush;
+    }
+    return 0;
+}
+
+}  // namespace fo::probe

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "fo/probe/outage_analyzer.hpp"
+
+namespace fo::probe {
+
+struct OutageOptions {
+    std::string interface;
+    std::string target;
+    double rate_hz = 1000;
+    double duration_s = 0;        // with --until-recovered: the upper bound
+    bool until_recovered = false;
+    double recovered_after_s = 0.2;  // answered this long without a gap = recovered
+    bool json = false;
+};
+
+int run_outage(const OutageOptions& options);
+
+nlohmann::json outage_report_json(const OutageReport& report, const OutageOptions& options);
+std::string outage_report_text(const OutageReport& report);
+
+}  // namespace fo::probe

@@ -1,0 +1,70 @@
+#include "fo/wire/icmp_echo.hpp"
+
+#include "fo/wire/byte_reader.hpp"
+#include "fo/wire/checksum.hpp"
+#include "fo/wire/udp_frame.hpp"
+
+namespace fo::wire {
+
+std::vector<std::uint8_t> encode_echo_request(std::uint16_t identifier, std::uint64_t probe_index,
+                                              std::size_t data_size) {
+    constexpr std::size_t kHeaderSize = 8;
+    std::vector<std::uint8_t> packet(kHeaderSize + std::max<std::size_t>(data_size, 8), 0);
+    ByteWriter writer(packet);
+    writer.write_u8(kIcmpEchoRequest);
+    writer.write_u8(0);
+    writer.write_u16(0);  // checksum below
+    writer.write_u16(identifier);
+    writer.write_u16(static_cast<std::uint16_t>(probe_index & 0xFFFFU));
+    writer.write_u64(probe_index);
+    const std::uint16_t checksum = internet_checksum(packet);
+    packet[2] = static_cast<std::uint8_t>(checksum >> 8U);
+    packet[3] = static_cast<std::uint8_t>(checksum & 0xFFU);
+    return packet;
+}
+
+DecodeResult<EchoReply> decode_echo_reply_frame(std::span<const std::uint8_t> frame) {
+    ByteReader reader(frame);
+    EthernetHeader ethernet;
+    if (!read_ethernet(reader, ethernet)) {
+        return DropReason::too_short;
+    }
+    if (ethernet.ether_type != kEtherTypeIpv4) {
+        return DropReason::not_ipv4;
+    }
+    const std::span<const std::uint8_t> ip_packet = reader.rest();
+    std::uint8_t version_ihl = 0;
+    if (!reader.read_u8(version_ihl)) {
+        return DropReason::too_short;
+    }
+    const std::size_t header_length = static_cast<std::size_t>(version_ihl & 0x0FU) * 4;
+    if ((version_ihl >> 4U) != 4 || header_length < kIpv4HeaderSize || header_length > ip_packet.size()) {
+        return DropReason::bad_ip_header;
+    }
+    std::uint8_t protocol = 0;
+    std::uint16_t total_length = 0;
+    std::uint32_t source = 0;
+    reader.skip(1);
+    reader.read_u16(total_length);
+    reader.skip(5);
+    reader.read_u8(protocol);
+    reader.skip(2);
+    reader.read_u32(source);
+    if (total_length < header_length || total_length > ip_packet.size()) {
+        return DropReason::bad_ip_length;
+    }
+    ByteReader icmp(ip_packet.subspan(header_length, total_length - header_length));
+    std::uint8_t type = 0;
+    EchoReply reply;
+    if (protocol != kIpProtocolIcmp || !icmp.read_u8(type) || type != kIcmpEchoReply) {
+        return DropReason::not_udp;
+    }
+    if (!icmp.skip(3) || !icmp.read_u16(reply.identifier) || !icmp.skip(2) || !icmp.read_u64(reply.probe_index)) {
+        return DropReason::payload_too_short;
+    }
+    reply.source_mac = ethernet.source;
+    reply.source_ip = Ipv4Address{source};
+    return reply;
+}
+
+}  // namespace fo::wire
