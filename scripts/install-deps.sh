@@ -8,6 +8,9 @@ packages=(
   libpcap-dev      # capture/: live and offline capture with kernel BPF filters
   libnet1-dev      # inject/: link-layer heartbeat frames and gratuitous ARPs
   libssl-dev       # wire/: HMAC-SHA256 from OpenSSL libcrypto
+  libnl-route-3-dev  # takeover/: service addresses through netlink (labels, no DAD)
+  libtomlplusplus-dev # daemons: the TOML configuration file
+  libsystemd-dev   # daemons: Type=notify readiness and watchdog
   libcli11-dev     # tools/: command-line parsing
   nlohmann-json3-dev # tools/: --json output
   libgtest-dev libgmock-dev   # tests/

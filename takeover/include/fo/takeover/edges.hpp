@@ -1,0 +1,69 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fo/wire/addresses.hpp"
+
+namespace fo::takeover {
+
+struct ServiceAddress {
+    std::string interface;
+    wire::Ipv4Address address;
+    int prefix_length = 32;
+    [[nodiscard]] std::string text() const { return address.to_string() + "/" + std::to_string(prefix_length); }
+};
+
+/// Adds and removes service addresses (netlink in production).
+class AddressManager {
+  public:
+    virtual ~AddressManager() = default;
+    /// Adds without duplicate address detection, labelled `label`. False with
+    /// `error` set on failure; adding a present address succeeds.
+    virtual bool add(const ServiceAddress& address, const std::string& label, std::string& error) = 0;
+    /// Removing an absent address succeeds.
+    virtual bool remove(const ServiceAddress& address, std::string& error) = 0;
+    [[nodiscard]] virtual bool present(const ServiceAddress& address) = 0;
+    /// Whether the interface has carrier (its cable is plugged and it is up).
+    [[nodiscard]] virtual bool carrier(const std::string& interface) = 0;
+};
+
+enum class HookPhase : std::uint8_t { test, pre_acquire, post_acquire, pre_release, post_release };
+std::string_view hook_folder(HookPhase phase);  // "Test", "PreAcq", ...
+
+struct HookResult {
+    std::string name;
+    int exit_code = 0;       // -1 when killed by a signal
+    bool timed_out = false;  // TERM then, if needed, KILL after the timeout
+    [[nodiscard]] bool ok() const { return exit_code == 0 && !timed_out; }
+};
+
+/// Runs the admin's hook programs (Apple's layout).
+class HookRunner {
+  public:
+    virtual ~HookRunner() = default;
+    /// Runs every hook of `phase`, in name order, with `arguments` and
+    /// `environment`; never longer than the timeout per hook.
+    virtual std::vector<HookResult> run(HookPhase phase, const std::vector<std::string>& arguments,
+                                        const std::map<std::string, std::string>& environment) = 0;
+};
+
+/// Mail to the admin and a syslog line.
+class Notifier {
+  public:
+    virtual ~Notifier() = default;
+    virtual void notify(const std::string& subject, const std::string& body) = 0;
+};
+
+/// Runs a callback later (the event loop in production).
+class Scheduler {
+  public:
+    virtual ~Scheduler() = default;
+    virtual void after(std::int64_t delay_ns, std::function<void()> callback) = 0;
+};
+
+}  // namespace fo::takeover
