@@ -7,13 +7,17 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
-#include <linux/if.h>
-
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
 namespace fo::takeover {
+
+namespace {
+// IFF_LOWER_UP (RFC 2863 operational status "up") lives in <linux/if.h>,
+// which clashes with <net/if.h>.
+constexpr unsigned kInterfaceLowerUp = 1U << 16U;
+}  // namespace
 
 struct NetlinkAddressManager::Socket {
     nl_sock* handle = nullptr;
@@ -57,7 +61,9 @@ NetlinkAddressManager::NetlinkAddressManager() : socket_(std::make_unique<Socket
     }
 }
 
-NetlinkAddressManager::~NetlinkAddressManager() { nl_socket_free(socket_->handle); }
+NetlinkAddressManager::~NetlinkAddressManager() {
+    nl_socket_free(socket_->handle);
+}
 
 bool NetlinkAddressManager::add(const ServiceAddress& address, const std::string& label, std::string& error) {
     AddrBuilt built = build(address);
@@ -120,7 +126,7 @@ bool NetlinkAddressManager::carrier(const std::string& interface) {
         return false;
     }
     const unsigned flags = rtnl_link_get_flags(link);
-    const bool has_carrier = (flags & IFF_UP) != 0 && (flags & IFF_LOWER_UP) != 0;
+    const bool has_carrier = (flags & IFF_UP) != 0 && (flags & kInterfaceLowerUp) != 0;
     rtnl_link_put(link);
     return has_carrier;
 }

@@ -46,8 +46,8 @@ void MailNotifier::notify(const std::string& subject, const std::string& body) {
         ++failed_;
         return;
     }
-    const std::string message = "To: " + recipient_ + "\nSubject: [failover " + host_name_ + "] " + subject +
-                                "\n\n" + body + "\n";
+    const std::string message =
+        "To: " + recipient_ + "\nSubject: [failover " + host_name_ + "] " + subject + "\n\n" + body + "\n";
     (void)!write(input[1], message.data(), message.size());
     close(input[1]);
     int status = 0;

@@ -34,18 +34,17 @@ std::map<std::string, std::string> TakeoverController::environment(const std::st
 }
 
 bool TakeoverController::run_test(const std::string& action, const std::string& reason) {
-    const std::vector<std::string> arguments{action, config_.addresses.empty()
-                                                         ? std::string()
-                                                         : config_.addresses.front().address.to_string()};
+    const std::vector<std::string> arguments{
+        action, config_.addresses.empty() ? std::string() : config_.addresses.front().address.to_string()};
     const auto results = hooks_.run(HookPhase::test, arguments, environment(action));
     last_hooks_.insert(last_hooks_.end(), results.begin(), results.end());
     for (const HookResult& result : results) {
         if (!result.ok()) {
             ++counters_.vetoed;
-            notifier_.notify(action + " vetoed by Test",
-                             "Test hook " + result.name + " exited " + std::to_string(result.exit_code) +
-                                 (result.timed_out ? " (timed out)" : "") + "; " + action + " of " + address_list() +
-                                 " not done (" + reason + ")");
+            notifier_.notify(action + " vetoed by Test", "Test hook " + result.name + " exited " +
+                                                             std::to_string(result.exit_code) +
+                                                             (result.timed_out ? " (timed out)" : "") + "; " + action +
+                                                             " of " + address_list() + " not done (" + reason + ")");
             return false;
         }
     }
@@ -117,7 +116,8 @@ void TakeoverController::announce(int remaining, std::uint64_t generation) {
         }
     }
     if (remaining > 0) {
-        scheduler_.after(config_.garp.interval_ns, [this, remaining, generation] { announce(remaining - 1, generation); });
+        scheduler_.after(config_.garp.interval_ns,
+                         [this, remaining, generation] { announce(remaining - 1, generation); });
     }
 }
 

@@ -36,8 +36,8 @@ fo_stop "$intruder" TERM 5
 sleep 0.2 # let the last frames cross the veth
 fo_stop "$watch1" INT 5
 
-sent=$(jq '.links[0].sent' "$W/good.out")
-intruder_sent=$(jq '.links[0].sent' "$W/intruder.out")
+sent=$(jq ".links[0].beats_sent" "$W/good.out")
+intruder_sent=$(jq ".links[0].beats_sent" "$W/intruder.out")
 node1='.senders[] | select(.node_id == 1)'
 node666='.senders[] | select(.node_id == 666)'
 received=$(jq "$node1 | .beats_received" "$W/watch1.out")

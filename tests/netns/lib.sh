@@ -169,3 +169,74 @@ fo_plug() {
   fo_cable "$ns" "$if_name" "$cidr" "$lan" "$port" -
   ip -n "$lan" link set "$port" master br0
 }
+
+# fo_failover_pair INTERVAL_MS MISS DEAD_MS [EXTRA_TOML]: the standard
+# topology: a LAN bridge with primary, secondary and client, a private link
+# between primary and secondary, and config files for both daemons.
+#   LAN 198.51.100.0/24: primary .1, secondary .2, client .50, service .100
+#   private 203.0.113.0/24: primary .1, secondary .2
+fo_failover_pair() {
+  local interval=$1 miss=$2 dead=$3 extra=${4:-}
+  fo_lan lan lan
+  fo_host primary primary
+  fo_host secondary secondary
+  fo_host client client
+  fo_plug "$lan" "$primary" lan0 198.51.100.1/24 p-lan
+  fo_plug "$lan" "$secondary" lan0 198.51.100.2/24 s-lan
+  fo_plug "$lan" "$client" lan0 198.51.100.50/24 c-lan
+  fo_cable "$primary" priv0 203.0.113.1/24 "$secondary" priv0 203.0.113.2/24
+  SERVICE=198.51.100.100
+  fo_key_file PAIR_KEY pair.key
+  local role peer_lan peer_priv node
+  for role in primary secondary; do
+    if [[ $role == primary ]]; then peer_lan=198.51.100.2 peer_priv=203.0.113.2 node=1
+    else peer_lan=198.51.100.1 peer_priv=203.0.113.1 node=2; fi
+    mkdir -p "$FO_WORKDIR/hooks-$role"
+    cat >"$FO_WORKDIR/$role.toml" <<TOML
+role = "$role"
+node_id = $node
+interval_ms = $interval
+miss_count = $miss
+initial_dead_time_ms = $dead
+auth_key_file = "$PAIR_KEY"
+hooks_dir = "$FO_WORKDIR/hooks-$role"
+hook_timeout_ms = 1000
+status_socket = "$FO_WORKDIR/$role.sock"
+failback_hold_down_ms = 500
+$extra
+
+[[link]]
+interface = "lan0"
+peer = "$peer_lan"
+
+[[link]]
+interface = "priv0"
+peer = "$peer_priv"
+
+[[address]]
+interface = "lan0"
+address = "$SERVICE/24"
+
+[garp]
+repeat = 3
+interval_ms = 50
+TOML
+  done
+}
+
+# fo_status ROLE JQ_FILTER: asks the daemon over its socket (foctl).
+fo_status() {
+  "$FOCTL" --socket "$FO_WORKDIR/$1.sock" status --json | jq -r "$2"
+}
+
+# fo_wait_status ROLE JQ_BOOL SECONDS: waits (bounded) until the filter holds.
+fo_wait_status() {
+  local role=$1 filter=$2 seconds=$3
+  local deadline=$((SECONDS + seconds))
+  while ((SECONDS < deadline)); do
+    [[ "$(fo_status "$role" "$filter" 2>/dev/null)" == "true" ]] && return 0
+    sleep 0.05
+  done
+  echo "timed out after ${seconds}s waiting for $role: $filter"
+  return 1
+}

@@ -38,8 +38,8 @@ class EchoSocket {
             throw std::runtime_error(std::string("raw ICMP socket (needs root or CAP_NET_RAW): ") +
                                      std::strerror(errno));
         }
-        if (setsockopt(fd_, SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(),
-                       static_cast<socklen_t>(interface.size())) != 0) {
+        if (setsockopt(fd_, SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(), static_cast<socklen_t>(interface.size())) !=
+            0) {
             const std::string error = std::strerror(errno);
             close(fd_);
             throw std::runtime_error("cannot bind to " + interface + ": " + error);
@@ -116,8 +116,9 @@ int run_outage(const OutageOptions& options) {
     auto source = capture::open_live_capture(capture_options);
     EchoSocket echo(options.interface, *target);
     inject::LibnetArpSender arp(options.interface);
-    const wire::ArpFrame arp_probe{wire::MacAddress::broadcast(), probe_mac, wire::kArpRequest, probe_mac,
-                                   wire::Ipv4Address{},          wire::MacAddress::zero(), *target};
+    const wire::ArpFrame arp_probe{
+        wire::MacAddress::broadcast(), probe_mac, wire::kArpRequest, probe_mac, wire::Ipv4Address{},
+        wire::MacAddress::zero(),      *target};
 
     OutageAnalyzer analyzer(period_ns);
     ReplyHandler handler(analyzer, *target, identifier);
@@ -155,8 +156,8 @@ int run_outage(const OutageOptions& options) {
             ++send_errors;
         }
     });
-    const double limit_s = options.duration_s > 0 ? options.duration_s
-                                                  : (options.until_recovered ? kUntilRecoveredLimitS : 0);
+    const double limit_s =
+        options.duration_s > 0 ? options.duration_s : (options.until_recovered ? kUntilRecoveredLimitS : 0);
     if (limit_s > 0) {
         loop.add_timer(static_cast<std::int64_t>(limit_s * 1e9), 0, [&](std::uint64_t) { stop_after_grace(); });
     }

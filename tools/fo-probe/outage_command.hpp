@@ -1,8 +1,8 @@
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+
+#include <string>
 
 #include "fo/probe/outage_analyzer.hpp"
 
@@ -12,7 +12,7 @@ struct OutageOptions {
     std::string interface;
     std::string target;
     double rate_hz = 1000;
-    double duration_s = 0;        // with --until-recovered: the upper bound
+    double duration_s = 0;  // with --until-recovered: the upper bound
     bool until_recovered = false;
     double recovered_after_s = 0.2;  // answered this long without a gap = recovered
     bool json = false;

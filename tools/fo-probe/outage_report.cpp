@@ -5,7 +5,9 @@
 namespace fo::probe {
 
 namespace {
-double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
+double ms(std::int64_t ns) {
+    return static_cast<double>(ns) / 1e6;
+}
 std::string fixed(double value, int decimals = 3) {
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
@@ -54,8 +56,7 @@ nlohmann::json outage_report_json(const OutageReport& report, const OutageOption
         for (const auto& mac : window.macs) {
             macs.push_back(mac.to_string());
         }
-        out["dual_owner_windows"].push_back(
-            {{"start_ns", window.start_ns}, {"end_ns", window.end_ns}, {"macs", macs}});
+        out["dual_owner_windows"].push_back({{"start_ns", window.start_ns}, {"end_ns", window.end_ns}, {"macs", macs}});
     }
     out["dual_owner_ms"] = ms(report.dual_owner_total_ns);
     return out;
@@ -63,11 +64,11 @@ nlohmann::json outage_report_json(const OutageReport& report, const OutageOption
 
 std::string outage_report_text(const OutageReport& report) {
     std::string out = "probes sent " + std::to_string(report.probes_sent) + ", answered " +
-                      std::to_string(report.probes_answered) + " (resolution " +
-                      fixed(ms(report.resolution_ns)) + " ms)\n";
+                      std::to_string(report.probes_answered) + " (resolution " + fixed(ms(report.resolution_ns)) +
+                      " ms)\n";
     if (report.outage) {
-        out += "outage: " + fixed(ms(report.outage->length_ns())) + " ms (" +
-               std::to_string(report.outage->probes()) + " probes unanswered)\n";
+        out += "outage: " + fixed(ms(report.outage->length_ns())) + " ms (" + std::to_string(report.outage->probes()) +
+               " probes unanswered)\n";
     } else {
         out += "outage: none\n";
     }
@@ -79,8 +80,8 @@ std::string outage_report_text(const OutageReport& report) {
     }
     for (const OwnerChange& change : report.owner_changes) {
         if (change.from) {
-            out += "answering MAC changed " + change.from->to_string() + " -> " + change.to.to_string() +
-                   " at probe " + std::to_string(change.probe) + "\n";
+            out += "answering MAC changed " + change.from->to_string() + " -> " + change.to.to_string() + " at probe " +
+                   std::to_string(change.probe) + "\n";
         }
     }
     out += "dual-owner windows: " + std::to_string(report.dual_owner_windows.size()) + " (" +

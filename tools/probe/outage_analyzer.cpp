@@ -24,7 +24,9 @@ void OutageAnalyzer::on_echo_reply(std::uint64_t index, wire::MacAddress from, s
     ++answered_;
 }
 
-void OutageAnalyzer::on_arp_reply(wire::MacAddress from, std::int64_t at_ns) { arp_replies_.emplace_back(at_ns, from); }
+void OutageAnalyzer::on_arp_reply(wire::MacAddress from, std::int64_t at_ns) {
+    arp_replies_.emplace_back(at_ns, from);
+}
 
 bool OutageAnalyzer::recovered(std::uint64_t streak, std::int64_t settle_from_ns) const {
     bool answered_before = false;
@@ -85,52 +87,38 @@ OutageReport OutageAnalyzer::report(std::int64_t settle_from_ns) const {
     }
     report.replies_per_mac = replies_per_mac_;
 
-    // Dual owners. Each MAC claims the address from its first to its last ARP
-    // reply, as long as its replies come no further apart than a few probe
-    // periods (a lost reply does not end a claim). Wherever two or more
-    // claims overlap, both hosts answered for the address.
+    // Dual owners. Our ARP probe goes to every host on the LAN, so each host
+    // holding the address answers the same probe. A reply belongs to the
+    // newest probe sent before it; a probe answered by two MACs is split
+    // brain. Dual probes a few apart (a lost reply) merge into one window.
     report.arp_replies = arp_replies_.size();
-    std::map<wire::MacAddress, std::vector<std::pair<std::int64_t, std::int64_t>>> claims;
-    std::vector<std::pair<std::int64_t, wire::MacAddress>> replies = arp_replies_;
-    std::sort(replies.begin(), replies.end());
-    const std::int64_t tolerance = kClaimGapPeriods * period_ns_;
-    for (const auto& [at, mac] : replies) {
-        auto& intervals = claims[mac];
-        if (!intervals.empty() && at - intervals.back().second <= tolerance) {
-            intervals.back().second = at;
-        } else {
-            intervals.emplace_back(at, at);
+    std::map<std::uint64_t, std::set<wire::MacAddress>> answered_by;
+    for (const auto& [at, mac] : arp_replies_) {
+        auto after = std::upper_bound(probes_.begin() + 1, probes_.end(), at,
+                                      [](std::int64_t time, const Probe& probe) { return time < probe.sent_ns; });
+        if (after == probes_.begin() + 1) {
+            continue;  // before our first probe
         }
+        answered_by[static_cast<std::uint64_t>(std::distance(probes_.begin(), after) - 1)].insert(mac);
     }
-    struct Edge {
-        std::int64_t at;
-        int delta;
-        wire::MacAddress mac;
-        bool operator<(const Edge& other) const { return at != other.at ? at < other.at : delta > other.delta; }
-    };
-    std::vector<Edge> edges;
-    for (const auto& [mac, intervals] : claims) {
-        for (const auto& [from, to] : intervals) {
-            edges.push_back(Edge{from, +1, mac});
-            edges.push_back(Edge{to + period_ns_, -1, mac});  // a claim lasts at least one period
+    std::optional<std::uint64_t> last_dual;
+    for (const auto& [index, macs] : answered_by) {
+        if (macs.size() < 2 || probes_[index].sent_ns >= settle_from_ns) {
+            continue;
         }
-    }
-    std::sort(edges.begin(), edges.end());
-    std::set<wire::MacAddress> active;
-    for (const Edge& edge : edges) {
-        if (edge.delta > 0) {
-            active.insert(edge.mac);
-            if (active.size() == 2) {
-                report.dual_owner_windows.push_back(DualOwnerWindow{edge.at, edge.at, {active.begin(), active.end()}});
-            } else if (active.size() > 2) {
-                report.dual_owner_windows.back().macs.push_back(edge.mac);
+        const std::int64_t start = probes_[index].sent_ns;
+        if (last_dual && index - *last_dual <= static_cast<std::uint64_t>(kClaimGapPeriods)) {
+            DualOwnerWindow& window = report.dual_owner_windows.back();
+            window.end_ns = start + period_ns_;
+            for (const auto& mac : macs) {
+                if (std::find(window.macs.begin(), window.macs.end(), mac) == window.macs.end()) {
+                    window.macs.push_back(mac);
+                }
             }
         } else {
-            if (active.size() == 2) {
-                report.dual_owner_windows.back().end_ns = edge.at;
-            }
-            active.erase(edge.mac);
+            report.dual_owner_windows.push_back(DualOwnerWindow{start, start + period_ns_, {macs.begin(), macs.end()}});
         }
+        last_dual = index;
     }
     for (const DualOwnerWindow& window : report.dual_owner_windows) {
         report.dual_owner_total_ns += window.end_ns - window.start_ns;

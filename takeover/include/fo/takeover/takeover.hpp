@@ -12,10 +12,10 @@
 namespace fo::takeover {
 
 struct GarpSchedule {
-    int repeat = 4;                            // after the first one, sent at once
-    std::int64_t interval_ns = 100'000'000;    // between repeats (paced: switches throttle bursts)
-    std::int64_t refresh_interval_ns = 0;      // 0: off; else re-announce while held (long ARP caches)
-    bool also_reply_form = false;              // some stacks only learn from replies
+    int repeat = 4;                          // after the first one, sent at once
+    std::int64_t interval_ns = 100'000'000;  // between repeats (paced: switches throttle bursts)
+    std::int64_t refresh_interval_ns = 0;    // 0: off; else re-announce while held (long ARP caches)
+    bool also_reply_form = false;            // some stacks only learn from replies
 };
 
 struct TakeoverConfig {

@@ -12,8 +12,8 @@ namespace fo::probe {
 struct Gap {
     std::uint64_t first_unanswered = 0;  // probe index
     std::uint64_t first_answered_after = 0;
-    std::int64_t start_ns = 0;           // send time of the first unanswered probe
-    std::int64_t end_ns = 0;             // send time of the first answered probe after it
+    std::int64_t start_ns = 0;  // send time of the first unanswered probe
+    std::int64_t end_ns = 0;    // send time of the first answered probe after it
     [[nodiscard]] std::int64_t length_ns() const { return end_ns - start_ns; }
     [[nodiscard]] std::uint64_t probes() const { return first_answered_after - first_unanswered; }
 };
@@ -37,9 +37,9 @@ struct OutageReport {
     std::uint64_t probes_sent = 0;
     std::uint64_t probes_answered = 0;
     std::uint64_t unanswered_before_first_reply = 0;  // not an outage: never seen up
-    std::int64_t resolution_ns = 0;  // the probe period
-    std::vector<Gap> gaps;           // every run of unanswered probes after the first reply
-    std::optional<Gap> outage;       // the longest
+    std::int64_t resolution_ns = 0;                   // the probe period
+    std::vector<Gap> gaps;                            // every run of unanswered probes after the first reply
+    std::optional<Gap> outage;                        // the longest
     std::map<wire::MacAddress, std::uint64_t> replies_per_mac;
     std::vector<OwnerChange> owner_changes;
     std::uint64_t arp_replies = 0;
@@ -52,7 +52,7 @@ struct OutageReport {
 /// MAC no host caches, so measuring never steers anyone's ARP cache).
 class OutageAnalyzer {
   public:
-    /// A claim on the address survives this many probe periods without a reply.
+    /// Probes answered by two MACs this close together form one dual-owner window.
     static constexpr std::int64_t kClaimGapPeriods = 5;
 
     explicit OutageAnalyzer(std::int64_t probe_period_ns) : period_ns_(probe_period_ns) {}

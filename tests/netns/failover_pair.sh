@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The real daemons on the standard pair topology (lib.sh fo_failover_pair),
+# 10 ms x 3. Proof items of the daemons issue:
+#  1. pull both of the primary's cables: the secondary answers the client
+#     within 500 ms and the client's ARP entry holds the secondary's MAC;
+#  3. plug them back: clean failback, no two MACs answering at once;
+#  7. SIGTERM on the primary: the secondary takes over well inside the
+#     initial dead time (the handover, not a timeout);
+#  8. pull only the primary's LAN cable: the secondary takes over at once.
+# usage: failover_pair.sh HEARTBEATD FO_PROBE PCAP_REPLAY ARP_SEND FAILOVERD FOCTL
+HEARTBEATD=$1 FO_PROBE=$2 FAILOVERD=$5 FOCTL=$6
+source "$(dirname "$0")/lib.sh"
+fo_require_netns
+fo_failover_pair 10 3 3000
+W=$FO_WORKDIR
+mac_of() { ip -n "$1" -j link show lan0 | jq -r '.[0].address'; }
+primary_mac=$(mac_of "$primary")
+secondary_mac=$(mac_of "$secondary")
+
+start_pair() {
+  fo_spawn "$primary" "$W/primary-$1" "$HEARTBEATD" --config "$W/primary.toml"
+  PRIMARY_PID=$FO_LAST_PID
+  fo_spawn "$secondary" "$W/secondary-$1" "$FAILOVERD" --config "$W/secondary.toml"
+  SECONDARY_PID=$FO_LAST_PID
+  fo_wait_status primary '.holding' 15
+  fo_wait_status secondary '.peer.state == "alive"' 10
+}
+
+echo "== 1. pull both of the primary's cables"
+start_pair one
+fo_check "primary holds the service address at start" \
+  test "$(fo_status primary '.addresses_held | length')" -eq 1
+fo_spawn "$client" "$W/outage1" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --until-recovered --duration 20 --json
+probe=$FO_LAST_PID
+fo_wait_for "probing" "$W/outage1.log" 10
+sleep 0.3
+ip -n "$lan" link set p-lan down
+ip -n "$primary" link set priv0 down
+fo_wait_exit "$probe" 20 || true
+echo "   client saw: $(jq -c '{outage_ms, owner_changes: [.owner_changes[].to], dual_owner_ms}' "$W/outage1.out")"
+fo_check "secondary answers the client within 500 ms" jq -e '.outage_ms > 0 and .outage_ms < 500' "$W/outage1.out"
+fo_check "the answering MAC moved to the secondary" \
+  jq -e ".owner_changes[-1].to == \"$secondary_mac\"" "$W/outage1.out"
+fo_check "client's ARP entry holds the secondary's MAC" \
+  bash -c "ip -n '$client' neigh show $SERVICE | grep -q '$secondary_mac'"
+fo_check "secondary holds the address" test "$(fo_status secondary '.holding')" == true
+fo_check "primary dropped its address when its links went down" \
+  test "$(fo_status primary '.addresses_held | length')" -eq 0
+
+echo "== 3. plug the primary back: clean failback"
+fo_spawn "$client" "$W/outage3" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --duration 4 --json
+probe=$FO_LAST_PID
+fo_wait_for "probing" "$W/outage3.log" 10
+sleep 0.3
+ip -n "$lan" link set p-lan up
+ip -n "$primary" link set priv0 up
+fo_wait_status primary '.holding' 10
+fo_wait_exit "$probe" 10 || true
+echo "   client saw: $(jq -c '{outage_ms, owner_changes: [.owner_changes[].to], dual_owner_ms}' "$W/outage3.out")"
+fo_check "primary holds the address again" test "$(fo_status primary '.holding')" == true
+fo_check "secondary released it" test "$(fo_status secondary '.holding')" == false
+fo_check "the answering MAC moved back to the primary" \
+  jq -e ".owner_changes[-1].to == \"$primary_mac\"" "$W/outage3.out"
+fo_check "never two MACs answering for the address" jq -e '.dual_owner_windows == []' "$W/outage3.out"
+fo_check "failback outage short (< 500 ms)" jq -e '.outage_ms < 500' "$W/outage3.out"
+
+echo "== 7. SIGTERM on the primary"
+fo_spawn "$client" "$W/outage7" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --until-recovered --duration 10 --json
+probe=$FO_LAST_PID
+fo_wait_for "probing" "$W/outage7.log" 10
+sleep 0.3
+fo_stop "$PRIMARY_PID" TERM 5
+fo_wait_exit "$probe" 15 || true
+echo "   client saw: $(jq -c '{outage_ms, owner_changes: [.owner_changes[].to]}' "$W/outage7.out")"
+fo_check "secondary took over on the handover, well inside 3 x 10 ms + dead time" \
+  jq -e ".outage_ms < 300 and .owner_changes[-1].to == \"$secondary_mac\"" "$W/outage7.out"
+fo_check "secondary logged the handover" grep -q "handed over" "$W/secondary-one.log"
+fo_stop "$SECONDARY_PID" TERM 5
+
+echo "== 8. pull only the primary's LAN cable"
+start_pair eight
+fo_spawn "$client" "$W/outage8" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --until-recovered --duration 10 --json
+probe=$FO_LAST_PID
+fo_wait_for "probing" "$W/outage8.log" 10
+sleep 0.3
+ip -n "$lan" link set p-lan down
+fo_wait_exit "$probe" 15 || true
+echo "   client saw: $(jq -c '{outage_ms, owner_changes: [.owner_changes[].to]}' "$W/outage8.out")"
+fo_check "secondary took over although the private link still beats" \
+  jq -e ".outage_ms < 300 and .owner_changes[-1].to == \"$secondary_mac\"" "$W/outage8.out"
+fo_check "the primary said it handed over" grep -q "service link is down" "$W/primary-eight.log"
+fo_finish
