@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The real daemons, the guards and the hooks (daemons issue, proof 2, 4, 5, 6):
+#  2. pull only the private link: no takeover, DEGRADED notified, no hook run;
+#  4. a secondary started alone while another host holds the address: no takeover;
+#  5. Test exits 1: no takeover, and the admin is notified;
+#  6. hooks run in order with their arguments; a hanging hook is killed at its
+#     timeout and the takeover completes.
+# Mail goes through a fake sendmail that appends each message to a file.
+# usage: failover_guards.sh HEARTBEATD FO_PROBE PCAP_REPLAY ARP_SEND FAILOVERD FOCTL
+HEARTBEATD=$1 FAILOVERD=$5 FOCTL=$6
+source "$(dirname "$0")/lib.sh"
+fo_require_netns
+W=$FO_WORKDIR
+cat >"$W/sendmail" <<SH
+#!/bin/sh
+cat >>"$W/mail.txt"
+echo "----" >>"$W/mail.txt"
+SH
+chmod +x "$W/sendmail"
+fo_failover_pair 10 3 1500 "mail_recipient = \"admin@example.com\"
+sendmail = \"$W/sendmail\""
+HOOKS="$W/hooks-secondary"
+log_hook() { # NAME [EXTRA SHELL]: a hook that records its name, arguments and environment
+  cat >"$HOOKS/$1" <<SH
+#!/bin/sh
+echo "\$(basename "\$0") \$* state=\$FAILOVER_STATE addresses=\$FAILOVER_ADDRESSES" >>"$W/hooks.txt"
+${2:-}
+SH
+  chmod +x "$HOOKS/$1"
+}
+mkdir -p "$HOOKS/PreAcq"
+log_hook "PreAcq/10-first"
+log_hook "PreAcq/20-hangs" "sleep 30"
+log_hook "PostAcq-05-prefix-form"
+log_hook "PreRel"
+printf '#!/bin/sh\necho not executable >>%s/hooks.txt\n' "$W" >"$HOOKS/PreAcq/30-not-executable"
+
+start_pair() {
+  fo_spawn "$primary" "$W/primary-$1" "$HEARTBEATD" --config "$W/primary.toml"
+  PRIMARY_PID=$FO_LAST_PID
+  fo_spawn "$secondary" "$W/secondary-$1" "$FAILOVERD" --config "$W/secondary.toml"
+  SECONDARY_PID=$FO_LAST_PID
+  fo_wait_status primary '.holding' 15
+  fo_wait_status secondary '.peer.state == "alive"' 10
+}
+
+echo "== 2. pull only the private link"
+start_pair two
+ip -n "$primary" link set priv0 down
+fo_wait_status secondary '.peer.state == "degraded"' 5
+sleep 0.5
+fo_check "secondary sees the peer DEGRADED" test "$(fo_status secondary '.peer.state')" == degraded
+fo_check "no takeover" test "$(fo_status secondary '.counters.takeovers')" -eq 0
+fo_check "primary still holds the address" test "$(fo_status primary '.holding')" == true
+fo_check "no hook ran" test ! -e "$W/hooks.txt"
+fo_check "DEGRADED logged as a state change" grep -q "peer: ALIVE -> DEGRADED" "$W/secondary-two.log"
+fo_check "the admin was mailed about the anomaly" grep -q "Subject: .*network anomaly: link priv0 silent" "$W/mail.txt"
+ip -n "$primary" link set priv0 up
+
+echo "== 6. hooks in order, a hanging hook killed, takeover completes"
+ip -n "$lan" link set p-lan down
+ip -n "$primary" link set priv0 down
+fo_wait_status secondary '.holding' 10
+echo "   hooks: $(tr '\n' '|' <"$W/hooks.txt")"
+fo_check "PreAcq hooks ran in name order, then PostAcq, with acquire and the address" \
+  diff <(cut -d' ' -f1-3 "$W/hooks.txt") <(printf '%s\n' "10-first acquire $SERVICE" "20-hangs acquire $SERVICE" \
+    "PostAcq-05-prefix-form acquire $SERVICE")
+fo_check "hooks saw the state and the addresses in their environment" grep -q "state=standby addresses=$SERVICE" "$W/hooks.txt"
+fo_check "the non-executable file did not run" bash -c "! grep -q 'not executable' '$W/hooks.txt'"
+fo_check "the hanging hook was killed at its timeout" grep -q "hook 20-hangs: timed out" "$W/secondary-two.log"
+fo_check "its failure was notified" grep -q "Subject: .*PreAcq hook failed" "$W/mail.txt"
+fo_check "the takeover completed" test "$(fo_status secondary '.addresses_held | length')" -eq 1
+fo_check "the takeover was mailed" grep -q "Subject: .*took over $SERVICE" "$W/mail.txt"
+fo_stop "$PRIMARY_PID" TERM 5
+fo_stop "$SECONDARY_PID" TERM 5
+ip -n "$lan" link set p-lan up
+ip -n "$primary" link set priv0 up
+rm -rf "$HOOKS"/* "$W/hooks.txt"
+
+echo "== 5. Test exits 1: no takeover, notified"
+printf '#!/bin/sh\necho "Test $*" >>%s/hooks.txt\nexit 1\n' "$W" >"$HOOKS/Test"
+chmod +x "$HOOKS/Test"
+start_pair five
+ip -n "$lan" link set p-lan down
+ip -n "$primary" link set priv0 down
+fo_wait_status secondary '.counters.vetoed >= 1' 10
+sleep 0.3
+fo_check "Test was asked with acquire and the address" grep -q "Test acquire $SERVICE" "$W/hooks.txt"
+fo_check "no takeover" test "$(fo_status secondary '.addresses_held | length')" -eq 0
+fo_check "the veto was mailed" grep -q "Subject: .*acquire vetoed by Test" "$W/mail.txt"
+fo_stop "$PRIMARY_PID" TERM 5
+fo_stop "$SECONDARY_PID" TERM 5
+rm -f "$HOOKS/Test"
+ip -n "$lan" link set p-lan up
+ip -n "$primary" link set priv0 up
+
+echo "== 4. a secondary alone while another host holds the address"
+ip -n "$client" addr add "$SERVICE/24" dev lan0 # the client plays the other host
+fo_spawn "$secondary" "$W/secondary-four" "$FAILOVERD" --config "$W/secondary.toml"
+SECONDARY_PID=$FO_LAST_PID
+fo_wait_status secondary '.peer.state == "dead"' 10
+sleep 1
+fo_check "the secondary waited out the initial dead time first" grep -q "reason=never_heard" "$W/secondary-four.log"
+fo_check "no takeover" test "$(fo_status secondary '.counters.takeovers')" -eq 0
+fo_check "the address in use was mailed" grep -q "Subject: .*peer silent but the address is still in use" "$W/mail.txt"
+fo_finish
