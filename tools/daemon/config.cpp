@@ -19,7 +19,8 @@ class Reader {
 
     void error(const toml::node* node, const std::string& key, const std::string& message) {
         const auto line = node != nullptr ? node->source().begin.line : 0;
-        errors_.push_back(source_ + ":" + std::to_string(line) + ": key '" + key + "': " + message);
+        errors_.push_back(source_ + (line != 0 ? ":" + std::to_string(line) : std::string()) + ": key '" + key +
+                          "': " + message);
     }
 
     template <typename T>
@@ -51,6 +52,16 @@ class Reader {
             return std::nullopt;
         }
         return static_cast<std::int64_t>(*value * kMs);
+    }
+
+    /// Reports every key of `table` not in `known`.
+    void reject_unknown(const toml::table& table, std::initializer_list<std::string_view> known,
+                        const std::string& prefix) {
+        for (const auto& [key, node] : table) {
+            if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
+                error(&node, prefix + std::string(key.str()), "unknown key");
+            }
+        }
     }
 
     const toml::table& table() const { return table_; }
@@ -236,6 +247,7 @@ ConfigResult parse_config_toml(const std::string& text, const std::string& sourc
                 reader.error(links->get(i), path, "must be a table");
                 continue;
             }
+            reader.reject_unknown(*entry, {"interface", "peer"}, path + ".");
             LinkConfig link;
             auto interface = reader.get<std::string>(*entry, "interface", path + ".interface");
             auto peer = reader.get<std::string>(*entry, "peer", path + ".peer");
@@ -270,6 +282,7 @@ ConfigResult parse_config_toml(const std::string& text, const std::string& sourc
                 reader.error(addresses->get(i), path, "must be a table");
                 continue;
             }
+            reader.reject_unknown(*entry, {"interface", "address"}, path + ".");
             auto interface = reader.get<std::string>(*entry, "interface", path + ".interface");
             auto cidr = reader.get<std::string>(*entry, "address", path + ".address");
             if (!interface || !cidr) {
@@ -286,6 +299,7 @@ ConfigResult parse_config_toml(const std::string& text, const std::string& sourc
     }
 
     if (const toml::table* garp = table["garp"].as_table()) {
+        reader.reject_unknown(*garp, {"repeat", "interval_ms", "refresh_interval_ms", "reply_form"}, "garp.");
         if (auto repeat = reader.get<std::int64_t>(*garp, "repeat", "garp.repeat")) {
             if (*repeat < 0 || *repeat > 100) {
                 reader.error(garp->get("repeat"), "garp.repeat", "must be between 0 and 100");
