@@ -1,0 +1,128 @@
+#pragma once
+
+// One fake per OS edge of takeover/: they record what was asked, in order,
+// into a shared journal so tests can assert the sequence.
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fo/inject/transmitters.hpp"
+#include "fo/takeover/edges.hpp"
+
+namespace fo::testing {
+
+using Journal = std::vector<std::string>;
+
+class FakeAddressManager final : public takeover::AddressManager {
+  public:
+    explicit FakeAddressManager(Journal& journal) : journal_(journal) {}
+    bool add(const takeover::ServiceAddress& address, const std::string& label, std::string& error) override {
+        journal_.push_back("add " + address.text() + " " + label);
+        if (fail_) {
+            error = "fake add failure";
+            return false;
+        }
+        present_.insert(address.text());
+        return true;
+    }
+    bool remove(const takeover::ServiceAddress& address, std::string&) override {
+        journal_.push_back("remove " + address.text());
+        present_.erase(address.text());
+        return true;
+    }
+    bool present(const takeover::ServiceAddress& address) override { return present_.count(address.text()) != 0; }
+    bool carrier(const std::string&) override { return true; }
+    bool fail_ = false;
+
+  private:
+    Journal& journal_;
+    std::set<std::string> present_;
+};
+
+class FakeHookRunner final : public takeover::HookRunner {
+  public:
+    explicit FakeHookRunner(Journal& journal) : journal_(journal) {}
+    std::vector<takeover::HookResult> run(takeover::HookPhase phase, const std::vector<std::string>& arguments,
+                                          const std::map<std::string, std::string>& environment) override {
+        std::string line = "hook " + std::string(takeover::hook_folder(phase));
+        for (const auto& argument : arguments) {
+            line += " " + argument;
+        }
+        line += " state=" + environment.at("FAILOVER_STATE");
+        journal_.push_back(line);
+        if (phase == takeover::HookPhase::test) {
+            return {takeover::HookResult{"Test", test_exit, false}};
+        }
+        return {takeover::HookResult{std::string(takeover::hook_folder(phase)), 0, phase == hanging_phase}};
+    }
+    int test_exit = 0;
+    std::optional<takeover::HookPhase> hanging_phase;
+
+  private:
+    Journal& journal_;
+};
+
+class FakeNotifier final : public takeover::Notifier {
+  public:
+    explicit FakeNotifier(Journal& journal) : journal_(journal) {}
+    void notify(const std::string& subject, const std::string&) override { journal_.push_back("notify " + subject); }
+
+  private:
+    Journal& journal_;
+};
+
+/// Runs scheduled callbacks only when the test advances time.
+class FakeScheduler final : public takeover::Scheduler {
+  public:
+    void after(std::int64_t delay_ns, std::function<void()> callback) override {
+        pending_.push_back(Pending{now_ + delay_ns, std::move(callback)});
+    }
+    void advance_ns(std::int64_t delta) {
+        const std::int64_t target = now_ + delta;
+        for (bool ran = true; ran;) {
+            ran = false;
+            auto next = std::min_element(pending_.begin(), pending_.end(),
+                                         [](const Pending& a, const Pending& b) { return a.at < b.at; });
+            if (next != pending_.end() && next->at <= target) {
+                now_ = next->at;
+                auto callback = std::move(next->callback);
+                pending_.erase(next);
+                callback();
+                ran = true;
+            }
+        }
+        now_ = target;
+    }
+    [[nodiscard]] std::size_t pending() const { return pending_.size(); }
+
+  private:
+    struct Pending {
+        std::int64_t at;
+        std::function<void()> callback;
+    };
+    std::int64_t now_ = 0;
+    std::vector<Pending> pending_;
+};
+
+class FakeArpTransmitter final : public inject::ArpTransmitter {
+  public:
+    explicit FakeArpTransmitter(Journal& journal) : journal_(journal) {}
+    bool send_gratuitous(wire::Ipv4Address address, inject::GratuitousArpForm form) override {
+        journal_.push_back(std::string("garp ") + (form == inject::GratuitousArpForm::request ? "request " : "reply ") +
+                           address.to_string());
+        return true;
+    }
+    bool send_probe(wire::Ipv4Address address) override {
+        journal_.push_back("probe " + address.to_string());
+        return true;
+    }
+    [[nodiscard]] std::string last_error() const override { return ""; }
+
+  private:
+    Journal& journal_;
+};
+
+}  // namespace fo::testing

@@ -1,0 +1,111 @@
+#include <gtest/gtest.h>
+
+#include "fo/daemon/config.hpp"
+
+namespace fo::daemon {
+namespace {
+
+constexpr char kGood[] = R"(role = "primary"
+interval_ms = 1
+miss_count = 3
+initial_dead_time_ms = 2000
+auth_key_file = "/etc/fastfailover/key"
+failback = "manual"
+failback_hold_down_ms = 30000
+
+[[link]]
+interface = "eth0"
+peer = "198.51.100.2"
+
+[[link]]
+interface = "eth1"
+peer = "broadcast"
+
+[[address]]
+interface = "eth0"
+address = "198.51.100.100/24"
+
+[garp]
+repeat = 5
+interval_ms = 200
+refresh_interval_ms = 60000
+reply_form = true
+)";
+
+TEST(Config, ParsesEveryKey) {
+    auto result = parse_config_toml(kGood, "good.toml");
+    ASSERT_TRUE(result.config) << (result.errors.empty() ? "" : result.errors[0]);
+    const Config& config = *result.config;
+    EXPECT_EQ(config.role, wire::Role::primary);
+    EXPECT_EQ(config.interval_ns, 1'000'000);
+    EXPECT_EQ(config.initial_dead_time_ns, 2'000'000'000);
+    EXPECT_EQ(config.failback, FailbackPolicy::manual);
+    ASSERT_EQ(config.links.size(), 2U);
+    EXPECT_FALSE(config.links[0].broadcast);
+    EXPECT_TRUE(config.links[1].broadcast);
+    ASSERT_EQ(config.addresses.size(), 1U);
+    EXPECT_EQ(config.addresses[0].prefix_length, 24);
+    EXPECT_EQ(config.garp.repeat, 5);
+    EXPECT_EQ(config.garp.refresh_interval_ns, 60'000'000'000);
+    EXPECT_TRUE(config.garp.also_reply_form);
+}
+
+TEST(Config, ErrorsNameFileLineAndKey) {
+    std::string text = kGood;
+    const std::string miss_line = "miss_count = 3";
+    text.replace(text.find(miss_line), miss_line.size(), "miss_count = 0");
+    auto result = parse_config_toml(text, "bad.toml");
+    EXPECT_FALSE(result.config);
+    ASSERT_EQ(result.errors.size(), 1U);
+    EXPECT_EQ(result.errors[0], "bad.toml:3: key 'miss_count': must be between 1 and 255");
+}
+
+TEST(Config, RunningWithoutAKeyMustBeSaid) {
+    std::string text = kGood;
+    const std::string key_line = "auth_key_file = \"/etc/fastfailover/key\"";
+    text.replace(text.find(key_line), key_line.size(), "auth = \"none\"");
+    auto result = parse_config_toml(text, "none.toml");
+    ASSERT_TRUE(result.config);
+    EXPECT_TRUE(result.config->no_auth);
+}
+
+const std::vector<HostInterface> kInterfaces = {{"eth0", wire::Ipv4Address{0xC0A8FEAA}, 16},   // 192.168.254.170/16
+                                                 {"eth1", wire::Ipv4Address{0x0A0000AA}, 24}};  // 10.0.0.170/24
+
+TEST(Hostconfig, SecondaryFromApplesExample) {
+    const std::string text = "# Apple's example\nFAILOVER_PEER_IP_PAIRS=\"en0:192.168.254.165\"\n"
+                             "FAILOVER_PEER_IP=\"10.0.0.165\"\nFAILOVER_EMAIL_RECIPIENT=user@domain.com\n";
+    auto result = parse_hostconfig(text, "hostconfig", "en0=eth0,fw0=eth1", kInterfaces);
+    ASSERT_TRUE(result.config) << result.errors[0];
+    const Config& config = *result.config;
+    EXPECT_EQ(config.role, wire::Role::secondary);
+    EXPECT_EQ(config.mail_recipient, "user@domain.com");
+    ASSERT_EQ(config.addresses.size(), 1U);
+    EXPECT_EQ(config.addresses[0].interface, "eth0");
+    EXPECT_EQ(config.addresses[0].address.to_string(), "192.168.254.165");
+    EXPECT_EQ(config.addresses[0].prefix_length, 16);
+    ASSERT_EQ(config.links.size(), 2U);
+    EXPECT_EQ(config.links[1].interface, "eth1");
+    EXPECT_EQ(config.links[1].peer.to_string(), "10.0.0.165");
+}
+
+TEST(Hostconfig, PrimaryFromApplesExample) {
+    auto result = parse_hostconfig("FAILOVER_BCAST_IPS=\"192.168.254.170 10.0.0.255\"\n", "hostconfig", "",
+                                   kInterfaces);
+    ASSERT_TRUE(result.config) << result.errors[0];
+    EXPECT_EQ(result.config->role, wire::Role::primary);
+    ASSERT_EQ(result.config->links.size(), 2U);
+    EXPECT_EQ(result.config->links[0].interface, "eth0");
+    EXPECT_TRUE(result.config->links[1].broadcast);
+    EXPECT_TRUE(result.config->addresses.empty()) << "Apple's model: the service address is the primary's own";
+}
+
+TEST(Hostconfig, BadValuesNameLineAndKey) {
+    auto result = parse_hostconfig("\nFAILOVER_BCAST_IPS=\"172.16.0.255\"\n", "hostconfig", "", kInterfaces);
+    ASSERT_FALSE(result.config);
+    EXPECT_EQ(result.errors[0], "hostconfig:2: key 'FAILOVER_BCAST_IPS': 172.16.0.255 is on no subnet of this "
+                                "host's interfaces");
+}
+
+}  // namespace
+}  // namespace fo::daemon
