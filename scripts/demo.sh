@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The demo (README command 1): builds everything and runs two nodes in network
-# namespaces. This first version shows the packet engine: heartbeatd on the
-# primary beats on the LAN and on a private link at 10 ms; fo-probe on the
-# secondary reports what arrives, then the LAN cable is pulled and the report
-# shows the LAN link falling silent while the private link keeps beating.
-# The daemons issue turns this into the full failover demo.
+# The demo (README command 1): builds everything, then runs a live failover in
+# network namespaces: a LAN (a bridge) with primary, secondary and a client,
+# and a private link between the two servers. heartbeatd and failoverd beat
+# every 10 ms on both links; the client probes the service address 1000
+# times a second with fo-probe. The demo pulls the primary's cables, prints
+# the outage the client saw, plugs them back and shows the clean failback.
+# Everything lives in namespaces made here and is removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -12,38 +13,66 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build >/dev/null
 echo "built."
 
+HEARTBEATD=$PWD/build/tools/heartbeatd/heartbeatd
+FAILOVERD=$PWD/build/tools/failoverd/failoverd
+FO_PROBE=$PWD/build/tools/fo-probe/fo-probe
+FOCTL=$PWD/build/tools/foctl/foctl
 source tests/netns/lib.sh
 fo_require_netns
-HEARTBEATD=build/tools/heartbeatd/heartbeatd
-FO_PROBE=build/tools/fo-probe/fo-probe
-
-fo_host primary primary
-fo_host secondary secondary
-fo_cable "$primary" lan0 198.51.100.1/24 "$secondary" lan0 198.51.100.2/24
-fo_cable "$primary" priv0 203.0.113.1/24 "$secondary" priv0 203.0.113.2/24
-fo_key_file key demo.key
+fo_failover_pair 10 3 2000
 W=$FO_WORKDIR
 
-echo
-echo "== primary beats every 10 ms on lan0 (unicast) and priv0 (broadcast)"
-fo_spawn "$primary" "$W/heartbeatd" "$HEARTBEATD" -i lan0 -i priv0 -p 198.51.100.2 -p broadcast \
-  --interval 10ms --key-file "$key" --node-id 1
-fo_wait_for "started" "$W/heartbeatd.log" 10
-sed 's/^/   /' "$W/heartbeatd.log"
+show() { # ROLE
+  "$FOCTL" --socket "$W/$1.sock" status | sed 's/^/     /'
+}
+outage() { # FILE
+  jq -r '"     client: \(.probes_sent) probes, outage \(.outage_ms * 1000 | round / 1000) ms at \(.resolution_ms) ms resolution; answering MAC \([.owner_changes[] | .to] | join(" -> ")); two MACs at once: \(.dual_owner_ms) ms"' "$1"
+}
 
-for link in lan0 priv0; do
-  fo_spawn "$secondary" "$W/watch-$link" "$FO_PROBE" watch -i "$link" --key-file "$key" --duration 4
-done
-sleep 2
 echo
-echo "== $(date +%T) pulling the primary's LAN cable (lan0 down); the private link stays"
-ip -n "$primary" link set lan0 down
-sleep 2.5
-for link in lan0 priv0; do
-  echo
-  echo "== fo-probe watch on the secondary's $link (4 s, cable pulled after 2 s)"
-  sed 's/^/   /' "$W/watch-$link.out"
-done
+echo "== topology: LAN 198.51.100.0/24 (primary .1, secondary .2, client .50), private link 203.0.113.0/24,"
+echo "   service address $SERVICE; beats every 10 ms, a link is down after 3 missed beats"
+fo_spawn "$primary" "$W/primary" "$HEARTBEATD" --config "$W/primary.toml"
+fo_spawn "$secondary" "$W/secondary" "$FAILOVERD" --config "$W/secondary.toml"
+fo_wait_status primary '.holding' 15
+fo_wait_status secondary '.peer.state == "alive"' 10
+sleep 0.5
 echo
-echo "The LAN link fell silent after about 200 beats while the private link kept"
-echo "beating: a watcher must call that DEGRADED, not dead (the daemons issue)."
+echo "== both daemons up (foctl status)"
+echo "   primary:"
+show primary
+echo "   secondary:"
+show secondary
+
+echo
+echo "== pulling both of the primary's cables (LAN and private link) while the client probes"
+fo_spawn "$client" "$W/outage-takeover" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --until-recovered --duration 20 --json
+probe=$FO_LAST_PID
+fo_wait_for "probing" "$W/outage-takeover.log" 10
+sleep 0.5
+ip -n "$primary" link set priv0 down
+ip -n "$lan" link set p-lan down
+fo_wait_exit "$probe" 25 || true
+outage "$W/outage-takeover.out"
+echo "   secondary now:"
+show secondary
+echo "   the secondary's log:"
+grep -E "peer:|acquired|notify" "$W/secondary.log" | sed 's/^/     /'
+
+echo
+echo "== plugging the primary back in: failback after a 500 ms hold-down"
+fo_spawn "$client" "$W/outage-failback" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --duration 4 --json
+probe=$FO_LAST_PID
+fo_wait_for "probing" "$W/outage-failback.log" 10
+sleep 0.3
+ip -n "$lan" link set p-lan up
+ip -n "$primary" link set priv0 up
+fo_wait_status primary '.holding' 15
+fo_wait_exit "$probe" 10 || true
+outage "$W/outage-failback.out"
+echo "   primary now:"
+show primary
+echo "   the primary's log:"
+grep -E "role primary|acquired|released|peer says" "$W/primary.log" | tail -n 6 | sed 's/^/     /'
+echo
+echo "demo done; tearing everything down."

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # --check-config on good and broken files: each broken one names the file,
 # the line and the key, and exits non-zero. No root needed.
-# usage: check_config.sh FAILOVERD HEARTBEATD
+# usage: check_config.sh FAILOVERD HEARTBEATD PACKAGING_DIR
 set -euo pipefail
-FAILOVERD=$1 HEARTBEATD=$2
+FAILOVERD=$1 HEARTBEATD=$2 PACKAGING=$3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 failures=0
@@ -104,5 +104,18 @@ else
   echo "FAIL: hostconfig message: $out"
   failures=$((failures + 1))
 fi
+
+# The example configurations we ship must be valid.
+for example in "$PACKAGING"/*.toml; do
+  sed "s|/etc/fastfailover/key|$dir/key|" "$example" >"$dir/example.toml"
+  daemon=$FAILOVERD
+  [[ $(basename "$example") == heartbeatd.toml ]] && daemon=$HEARTBEATD
+  if out=$("$daemon" --config "$dir/example.toml" --check-config 2>&1); then
+    echo "PASS: $(basename "$example") is valid"
+  else
+    echo "FAIL: $(basename "$example"): $out"
+    failures=$((failures + 1))
+  fi
+done
 
 ((failures == 0)) && echo "all checks passed" || { echo "$failures check(s) failed"; exit 1; }

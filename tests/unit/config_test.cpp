@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "fo/daemon/config.hpp"
+
+#include <gtest/gtest.h>
 
 namespace fo::daemon {
 namespace {
@@ -70,11 +70,12 @@ TEST(Config, RunningWithoutAKeyMustBeSaid) {
 }
 
 const std::vector<HostInterface> kInterfaces = {{"eth0", wire::Ipv4Address{0xC0A8FEAA}, 16},   // 192.168.254.170/16
-                                                 {"eth1", wire::Ipv4Address{0x0A0000AA}, 24}};  // 10.0.0.170/24
+                                                {"eth1", wire::Ipv4Address{0x0A0000AA}, 24}};  // 10.0.0.170/24
 
 TEST(Hostconfig, SecondaryFromApplesExample) {
-    const std::string text = "# Apple's example\nFAILOVER_PEER_IP_PAIRS=\"en0:192.168.254.165\"\n"
-                             "FAILOVER_PEER_IP=\"10.0.0.165\"\nFAILOVER_EMAIL_RECIPIENT=user@domain.com\n";
+    const std::string text =
+        "# Apple's example\nFAILOVER_PEER_IP_PAIRS=\"en0:192.168.254.165\"\n"
+        "FAILOVER_PEER_IP=\"10.0.0.165\"\nFAILOVER_EMAIL_RECIPIENT=user@domain.com\n";
     auto result = parse_hostconfig(text, "hostconfig", "en0=eth0,fw0=eth1", kInterfaces);
     ASSERT_TRUE(result.config) << result.errors[0];
     const Config& config = *result.config;
@@ -90,8 +91,8 @@ TEST(Hostconfig, SecondaryFromApplesExample) {
 }
 
 TEST(Hostconfig, PrimaryFromApplesExample) {
-    auto result = parse_hostconfig("FAILOVER_BCAST_IPS=\"192.168.254.170 10.0.0.255\"\n", "hostconfig", "",
-                                   kInterfaces);
+    auto result =
+        parse_hostconfig("FAILOVER_BCAST_IPS=\"192.168.254.170 10.0.0.255\"\n", "hostconfig", "", kInterfaces);
     ASSERT_TRUE(result.config) << result.errors[0];
     EXPECT_EQ(result.config->role, wire::Role::primary);
     ASSERT_EQ(result.config->links.size(), 2U);
@@ -103,8 +104,9 @@ TEST(Hostconfig, PrimaryFromApplesExample) {
 TEST(Hostconfig, BadValuesNameLineAndKey) {
     auto result = parse_hostconfig("\nFAILOVER_BCAST_IPS=\"172.16.0.255\"\n", "hostconfig", "", kInterfaces);
     ASSERT_FALSE(result.config);
-    EXPECT_EQ(result.errors[0], "hostconfig:2: key 'FAILOVER_BCAST_IPS': 172.16.0.255 is on no subnet of this "
-                                "host's interfaces");
+    EXPECT_EQ(result.errors[0],
+              "hostconfig:2: key 'FAILOVER_BCAST_IPS': 172.16.0.255 is on no subnet of this "
+              "host's interfaces");
 }
 
 }  // namespace

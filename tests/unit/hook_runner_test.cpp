@@ -1,10 +1,10 @@
+#include "fo/takeover/hook_runner.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include "fo/takeover/hook_runner.hpp"
 
 namespace fo::takeover {
 namespace {
@@ -26,10 +26,10 @@ class HookRunnerTest : public ::testing::Test {
         return out;
     }
 
-    std::filesystem::path dir_ =
-        std::filesystem::temp_directory_path() / ("fo-hooks-" + std::to_string(getpid()));
+    std::filesystem::path dir_ = std::filesystem::temp_directory_path() / ("fo-hooks-" + std::to_string(getpid()));
     std::vector<std::string> log_;
-    DirectoryHookRunner runner_{dir_.string(), 2'000'000'000, [this](const std::string& line) { log_.push_back(line); }};
+    DirectoryHookRunner runner_{dir_.string(), 2'000'000'000,
+                                [this](const std::string& line) { log_.push_back(line); }};
 };
 
 TEST_F(HookRunnerTest, FolderAndPrefixFormsRunInNameOrderExecutablesOnly) {
@@ -38,8 +38,8 @@ TEST_F(HookRunnerTest, FolderAndPrefixFormsRunInNameOrderExecutablesOnly) {
     script("PreAcq-15-prefix", "true");
     script("PreAcq/30-not-executable", "true", false);
     script("PostAcq-unrelated", "true");
-    const auto results = runner_.run(HookPhase::pre_acquire, {"acquire", "198.51.100.100"},
-                                     {{"FAILOVER_STATE", "standby"}});
+    const auto results =
+        runner_.run(HookPhase::pre_acquire, {"acquire", "198.51.100.100"}, {{"FAILOVER_STATE", "standby"}});
     // One name order across both forms, as `ls` would list them.
     EXPECT_EQ(names(results), (std::vector<std::string>{"10-first", "20-second", "PreAcq-15-prefix"}));
     EXPECT_NE(std::find(log_.begin(), log_.end(), "hook 10-first: first acquire 198.51.100.100 standby"), log_.end())

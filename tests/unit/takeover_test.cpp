@@ -1,7 +1,8 @@
+#include "fo/takeover/takeover.hpp"
+
 #include <gtest/gtest.h>
 
 #include "fake_takeover_edges.hpp"
-#include "fo/takeover/takeover.hpp"
 
 namespace fo::takeover {
 namespace {

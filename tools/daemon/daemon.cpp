@@ -364,7 +364,9 @@ void Daemon::on_detector_timer() {
 void Daemon::on_message(std::size_t link, const wire::HeartbeatFrame& frame) {
     const std::string where = " on " + links_[link].config.interface;
     if (frame.beat.type == wire::MessageType::released) {
-        log_info("peer says released" + where);
+        if (!peer_sent_released_) {
+            log_info("peer says released" + where);
+        }
         peer_sent_released_ = true;
     } else if (frame.beat.type == wire::MessageType::release_request) {
         if (!peer_requests_release_) {

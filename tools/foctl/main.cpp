@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 
@@ -37,6 +38,12 @@ int ask(const std::string& socket_path, const std::string& command, std::string&
     return reply.empty() ? 1 : 0;
 }
 
+std::string rounded(const nlohmann::json& value) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.1f", value.get<double>());
+    return buffer;
+}
+
 void print_human(const nlohmann::json& status) {
     std::cout << status["role"].get<std::string>() << " node " << status["node_id"] << ": "
               << status["state"].get<std::string>() << (status["holding"].get<bool>() ? " (holding)" : "") << "\n";
@@ -44,8 +51,9 @@ void print_human(const nlohmann::json& status) {
               << status["peer"]["sender_state"].get<std::string>() << ")\n";
     for (const auto& link : status["links"]) {
         std::cout << "link " << link["interface"].get<std::string>() << ": " << link["state"].get<std::string>()
-                  << ", last beat " << link["last_beat_age_ms"] << " ms ago, p50 " << link["interval_us"]["p50"]
-                  << " us, p99 " << link["interval_us"]["p99"] << " us, sent " << link["beats_sent"] << "\n";
+                  << ", last beat " << rounded(link["last_beat_age_ms"]) << " ms ago, interval p50 "
+                  << rounded(link["interval_us"]["p50"]) << " us p99 " << rounded(link["interval_us"]["p99"])
+                  << " us, sent " << link["beats_sent"] << "\n";
     }
     std::cout << "addresses held: " << status["addresses_held"].dump() << "\n";
     std::cout << "counters: " << status["counters"].dump() << "\n";
