@@ -47,6 +47,28 @@ std::int64_t PeerDetector::link_deadline(const LinkStatus& link) const {
     return link.last_beat_ns + static_cast<std::int64_t>(config_.miss_count) * interval;
 }
 
+std::int64_t PeerDetector::link_late_time(const LinkStatus& link) const {
+    const std::int64_t interval = link.peer_interval_ns > 0 ? link.peer_interval_ns : config_.assumed_interval_ns;
+    return link.last_beat_ns + interval + interval / 2;
+}
+
+bool PeerDetector::any_link_late(std::int64_t now_ns) const {
+    return std::any_of(links_.begin(), links_.end(), [&](const LinkStatus& link) {
+        return link.state != LinkState::up || now_ns >= link_late_time(link);
+    });
+}
+
+std::optional<std::int64_t> PeerDetector::next_late(std::int64_t now_ns) const {
+    std::optional<std::int64_t> earliest;
+    for (const LinkStatus& link : links_) {
+        const std::int64_t late = link_late_time(link);
+        if (link.state == LinkState::up && late > now_ns) {
+            earliest = earliest ? std::min(*earliest, late) : late;
+        }
+    }
+    return earliest;
+}
+
 void PeerDetector::set_link_state(std::size_t link, LinkState to, std::string_view reason) {
     LinkStatus& status = links_[link];
     if (status.state == to) {

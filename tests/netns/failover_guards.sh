@@ -102,5 +102,6 @@ fo_wait_status secondary '.peer.state == "dead"' 10
 sleep 1
 fo_check "the secondary waited out the initial dead time first" grep -q "reason=never_heard" "$W/secondary-four.log"
 fo_check "no takeover" test "$(fo_status secondary '.counters.takeovers')" -eq 0
+grep -E "acquired|notify|peer:" "$W/secondary-four.log" | tail -5
 fo_check "the address in use was mailed" grep -q "Subject: .*peer silent but the address is still in use" "$W/mail.txt"
 fo_finish

@@ -32,7 +32,10 @@ fo_check "primary holds the service address at start" \
   test "$(fo_status primary '.addresses_held | length')" -eq 1
 fo_spawn "$client" "$W/outage1" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --until-recovered --duration 20 --json
 probe=$FO_LAST_PID
+fo_spawn "$secondary" "$W/watch1" "$FO_PROBE" watch -i lan0 --arp --key-file "$PAIR_KEY" --json
+watch=$FO_LAST_PID
 fo_wait_for "probing" "$W/outage1.log" 10
+fo_wait_for "watching" "$W/watch1.log" 10
 sleep 0.3
 ip -n "$lan" link set p-lan down
 ip -n "$primary" link set priv0 down
@@ -44,6 +47,11 @@ fo_check "the answering MAC moved to the secondary" \
 fo_check "client's ARP entry holds the secondary's MAC" \
   bash -c "ip -n '$client' neigh show $SERVICE | grep -q '$secondary_mac'"
 fo_check "secondary holds the address" test "$(fo_status secondary '.holding')" == true
+fo_stop "$watch" INT 5
+garp='[.arp[] | select(.kind == "gratuitous-request" and .sender_ip == "'$SERVICE'" and .sender_mac == "'$secondary_mac'")][0]'
+echo "   on the wire: first GARP $(jq -c "$garp | {silent_node, since_last_beat_ms}" "$W/watch1.out")"
+fo_check "fo-probe watch times the secondary's GARP from the primary's last beat (< 100 ms)" \
+  jq -e "$garp | .silent_node == 1 and .since_last_beat_ms > 0 and .since_last_beat_ms < 100" "$W/watch1.out"
 fo_check "primary dropped its address when its links went down" \
   test "$(fo_status primary '.addresses_held | length')" -eq 0
 

@@ -47,10 +47,14 @@ using runtime::log_warning;
 constexpr int kPacketsPerRead = 256;
 constexpr std::int64_t kCarrierPollNs = 20'000'000;  // own cable state, every 20 ms
 constexpr std::int64_t kNeighborRecheckNs = 1'000'000'000;
-constexpr std::int64_t kMinimumProbePeriodNs = 10'000'000;  // RFC 5227 probes at most every 10 ms
-constexpr int kReleasedRepeats = 3;                         // "released" is sent this often, beats then carry the state
+constexpr std::int64_t kMinimumProbePeriodNs =
+    1'000'000;                       // RFC 5227 probes at most every 1 ms, only while the peer is quiet
+constexpr int kReleasedRepeats = 3;  // "released" is sent this often, beats then carry the state
 constexpr int kRealtimePriority = 50;
-constexpr std::int64_t kProbeWindowPeriods = 3;  // probes answered within this many periods block a claim
+// Probing must have run this many probe periods before a claim. In a LAN an
+// ARP answer takes well under a millisecond; probing starts when the first
+// beat is late, so by DEAD (miss_count x interval) the window has passed.
+constexpr std::int64_t kProbeWindowPeriods = 1;
 
 /// Our side of the protocol, carried in every beat as SenderState.
 enum class HoldState : std::uint8_t {
@@ -153,6 +157,8 @@ class Daemon {
     void evaluate_primary();
     void evaluate_secondary();
     bool addresses_in_use(std::string& who) const;
+    /// How often to probe: the peer's beat interval, at least 1 ms.
+    [[nodiscard]] std::int64_t probe_period() const;
     /// `handover`: the peer said it released; no probe window is needed against it.
     void try_acquire(const std::string& reason, bool handover = false);
     void release(const std::string& reason, bool forced, HoldState next);
@@ -197,11 +203,13 @@ class Daemon {
     std::uint64_t vetoed_at_peer_change_ = ~std::uint64_t{0};
     bool in_use_notified_ = false;
     bool manual_failback_notified_ = false;
+    bool cannot_stand_by_notified_ = false;
     bool release_requested_by_admin_ = false;
     std::map<std::uint32_t, std::int64_t> last_claim_ns_;  // service address -> last ARP claim by another MAC
     std::int64_t last_probe_ns_ = 0;
-    std::int64_t probing_since_ns_ = 0;  // 0: not probing
-    std::int64_t carrier_back_ns_ = 0;   // when our last link came back
+    std::int64_t previous_probe_ns_ = 0;  // the probe before the last: answers since then are current
+    std::int64_t probing_since_ns_ = 0;   // 0: not probing
+    std::int64_t carrier_back_ns_ = 0;    // when our last link came back
     std::int64_t realtime_to_monotonic_ = 0;
     bool stopping_ = false;
 };
@@ -349,7 +357,10 @@ void Daemon::after_input() {
 }
 
 void Daemon::rearm_detector_timer() {
-    const auto deadline = detector_->next_deadline();
+    auto deadline = detector_->next_deadline();
+    if (const auto late = detector_->next_late(now()); late && (!deadline || *late < *deadline)) {
+        deadline = late;  // wake when a link turns late, to start probing
+    }
     const std::int64_t delay = deadline ? std::max<std::int64_t>(*deadline - now(), 1) : 1'000'000'000;
     loop_.rearm_timer(detector_timer_, delay, 0);
 }
@@ -432,6 +443,14 @@ void Daemon::poll_carrier() {
     }
 }
 
+std::int64_t Daemon::probe_period() const {
+    std::int64_t interval = 0;
+    for (const auto& link : detector_->links()) {
+        interval = std::max(interval, link.peer_interval_ns);
+    }
+    return std::max(interval > 0 ? interval : config_.interval_ns, kMinimumProbePeriodNs);
+}
+
 bool Daemon::addresses_in_use(std::string& who) const {
     // The peer stops answering when it dies; a claim newer than its last
     // beat (plus an interval for replies in flight) is someone else's.
@@ -441,9 +460,10 @@ bool Daemon::addresses_in_use(std::string& who) const {
         last_beat = std::max(last_beat, link.last_beat_ns);
         interval = std::max(interval, link.peer_interval_ns);
     }
-    const std::int64_t probe_period = std::max(config_.interval_ns, kMinimumProbePeriodNs);
     for (const auto& [address, claimed_at] : last_claim_ns_) {
-        if (claimed_at > last_beat + interval && claimed_at > now() - 3 * probe_period) {
+        // Staleness counts in probes, not time: a late timer must not make a
+        // holder that answered our previous probe look gone.
+        if (claimed_at > last_beat + interval && claimed_at >= previous_probe_ns_) {
             who = wire::Ipv4Address{address}.to_string();
             return true;
         }
@@ -452,13 +472,14 @@ bool Daemon::addresses_in_use(std::string& who) const {
 }
 
 void Daemon::probe_addresses() {
-    const std::int64_t period = std::max(config_.interval_ns, kMinimumProbePeriodNs);
+    const std::int64_t period = probe_period();
     if (probing_since_ns_ == 0) {
         probing_since_ns_ = now();
     }
     if (now() - last_probe_ns_ < period) {
         return;
     }
+    previous_probe_ns_ = last_probe_ns_;
     last_probe_ns_ = now();
     for (const auto& address : config_.addresses) {
         auto sender = arp_senders_.find(address.interface);
@@ -490,8 +511,7 @@ void Daemon::try_acquire(const std::string& reason, bool handover) {
         set_hold(HoldState::active, reason);
         return;
     }
-    const std::int64_t probe_period = std::max(config_.interval_ns, kMinimumProbePeriodNs);
-    if (!handover && (probing_since_ns_ == 0 || now() - probing_since_ns_ < kProbeWindowPeriods * probe_period)) {
+    if (!handover && (probing_since_ns_ == 0 || now() - probing_since_ns_ < kProbeWindowPeriods * probe_period())) {
         probe_addresses();
         return;  // RFC 5227: give a holder time to answer before we claim
     }
@@ -540,9 +560,19 @@ void Daemon::evaluate() {
 void Daemon::evaluate_secondary() {
     using detector::PeerState;
     const PeerState peer = detector_->peer_state();
+    if (hold_ == HoldState::standby && !service_carrier()) {
+        if (!cannot_stand_by_notified_) {
+            cannot_stand_by_notified_ = true;
+            notifier_->notify("cannot stand by", "our service link is down: no takeover is possible until it is back");
+        }
+        return;
+    }
+    cannot_stand_by_notified_ = false;
     if (hold_ == HoldState::standby) {
-        if (peer != PeerState::alive && !config_.addresses.empty()) {
-            probe_addresses();  // from the first quiet link on, so the probe adds no latency
+        if (!config_.addresses.empty() && (peer != PeerState::alive || detector_->any_link_late(now()))) {
+            probe_addresses();  // from the first late beat on, so the probe adds no latency
+        } else {
+            probing_since_ns_ = 0;
         }
         const bool handed_over = peer_sent_released_ || peer_state_hint_ == wire::SenderState::releasing ||
                                  peer_state_hint_ == wire::SenderState::stopping;

@@ -1,6 +1,7 @@
 // fo-probe: the measuring instrument. `watch` reports beat timing and loss.
 #include <CLI/CLI.hpp>
 
+#include "decode_command.hpp"
 #include "fo/runtime/log.hpp"
 #include "fo/wire/heartbeat.hpp"
 #include "outage_command.hpp"
@@ -38,6 +39,14 @@ int main(int argc, char** argv) {
                                "seconds answered without a gap that count as recovered (default 0.2)");
     outage_command->add_flag("--json", outage.json, "print the report as JSON");
 
+    fo::probe::DecodeOptions decode;
+    decode.port = fo::wire::kDefaultHeartbeatPort;
+    CLI::App* decode_command = app.add_subcommand("decode", "every heartbeat and ARP frame of a pcap file");
+    decode_command->add_option("file", decode.file, "the pcap or pcapng file")->required();
+    decode_command->add_option("--key-file", decode.key_file, "shared key: verify each heartbeat's MAC");
+    decode_command->add_option("--port", decode.port, "UDP port (default 1694)");
+    decode_command->add_flag("--json", decode.json, "print the frames as JSON");
+
     CLI11_PARSE(app, argc, argv);
     try {
         if (watch_command->parsed()) {
@@ -46,6 +55,9 @@ int main(int argc, char** argv) {
                 return 2;
             }
             return fo::probe::run_watch(watch);
+        }
+        if (decode_command->parsed()) {
+            return fo::probe::run_decode(decode);
         }
         if (outage_command->parsed()) {
             if (outage.duration_s <= 0 && !outage.until_recovered) {

@@ -1,5 +1,8 @@
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <map>
+#include <optional>
 
 #include "watch_command.hpp"
 
@@ -20,6 +23,27 @@ std::string fixed(double value) {
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.1f", value);
     return buffer;
+}
+struct SilentPeer {
+    std::uint32_t node_id = 0;
+    std::int64_t last_beat_ns = 0;
+};
+
+/// For an ARP frame at `at_ns`: the node that beat most recently before it
+/// and not since, i.e. the peer that went silent before the announcement.
+std::optional<SilentPeer> silent_before(const BeatWatch& watch, std::int64_t at_ns) {
+    std::map<std::uint32_t, std::int64_t> last_by_node;
+    for (const auto& [key, sender] : watch.senders()) {
+        auto& last = last_by_node[key.node_id];
+        last = std::max(last, sender.last_arrival_ns);
+    }
+    std::optional<SilentPeer> found;
+    for (const auto& [node, last] : last_by_node) {
+        if (last != 0 && last <= at_ns && (!found || last > found->last_beat_ns)) {
+            found = SilentPeer{node, last};
+        }
+    }
+    return found;
 }
 }  // namespace
 
@@ -65,13 +89,19 @@ nlohmann::json watch_report_json(const BeatWatch& watch, const WatchOptions& opt
     report["drops"] = drops;
     report["arp"] = nlohmann::json::array();
     for (const ArpEvent& event : watch.arp_events()) {
-        report["arp"].push_back({{"time_ns", event.timestamp_ns},
-                                 {"kind", wire::to_string(event.frame.kind())},
-                                 {"sender_mac", event.frame.sender_mac.to_string()},
-                                 {"sender_ip", event.frame.sender_ip.to_string()},
-                                 {"target_mac", event.frame.target_mac.to_string()},
-                                 {"target_ip", event.frame.target_ip.to_string()},
-                                 {"ethernet_destination", event.frame.ethernet_destination.to_string()}});
+        const auto silent = silent_before(watch, event.timestamp_ns);
+        report["arp"].push_back(
+            {{"time_ns", event.timestamp_ns},
+             {"silent_node", silent ? nlohmann::json(silent->node_id) : nlohmann::json(nullptr)},
+             {"since_last_beat_ms",
+              silent ? nlohmann::json(static_cast<double>(event.timestamp_ns - silent->last_beat_ns) / 1e6)
+                     : nlohmann::json(nullptr)},
+             {"kind", wire::to_string(event.frame.kind())},
+             {"sender_mac", event.frame.sender_mac.to_string()},
+             {"sender_ip", event.frame.sender_ip.to_string()},
+             {"target_mac", event.frame.target_mac.to_string()},
+             {"target_ip", event.frame.target_ip.to_string()},
+             {"ethernet_destination", event.frame.ethernet_destination.to_string()}});
     }
     report["capture"] = {{"received", capture.received}, {"dropped_by_kernel", capture.dropped_by_kernel}};
     return report;
@@ -95,9 +125,14 @@ std::string watch_report_text(const BeatWatch& watch, double elapsed_s, const Ca
                fixed(intervals.stddev_us()) + "  (advertised " + std::to_string(sender.advertised_interval_us) + ")\n";
     }
     for (const ArpEvent& event : watch.arp_events()) {
+        const auto silent = silent_before(watch, event.timestamp_ns);
         out += "arp " + std::string(wire::to_string(event.frame.kind())) + " from " +
                event.frame.sender_mac.to_string() + " " + event.frame.sender_ip.to_string() + " for " +
-               event.frame.target_ip.to_string() + "\n";
+               event.frame.target_ip.to_string() +
+               (silent ? ", " + fixed(static_cast<double>(event.timestamp_ns - silent->last_beat_ns) / 1e6) +
+                             " ms after the last beat of node " + hex32(silent->node_id)
+                       : std::string()) +
+               "\n";
     }
     std::string drops;
     watch.drops().for_each_nonzero([&](wire::DropReason reason, std::uint64_t count) {

@@ -87,6 +87,11 @@ class PeerDetector {
 
     /// The earliest time at which on_tick could change something.
     [[nodiscard]] std::optional<std::int64_t> next_deadline() const;
+    /// A link is late once its peer missed half a beat beyond one interval:
+    /// the moment to start preparing a takeover (probes), well before DEAD.
+    [[nodiscard]] bool any_link_late(std::int64_t now_ns) const;
+    /// The next moment an up link becomes late, if it is still in the future.
+    [[nodiscard]] std::optional<std::int64_t> next_late(std::int64_t now_ns) const;
 
     [[nodiscard]] PeerState peer_state() const { return peer_state_; }
     [[nodiscard]] const std::vector<LinkStatus>& links() const { return links_; }
@@ -96,6 +101,7 @@ class PeerDetector {
 
   private:
     [[nodiscard]] std::int64_t link_deadline(const LinkStatus& link) const;
+    [[nodiscard]] std::int64_t link_late_time(const LinkStatus& link) const;
     void set_link_state(std::size_t link, LinkState to, std::string_view reason);
     void set_peer_state(PeerState to, std::string_view reason);
     void reevaluate_peer(std::int64_t now_ns, std::string_view reason);
