@@ -41,7 +41,7 @@ ip -n "$lan" link set p-lan down
 ip -n "$primary" link set priv0 down
 fo_wait_exit "$probe" 20 || true
 echo "   client saw: $(jq -c '{outage_ms, owner_changes: [.owner_changes[].to], dual_owner_ms}' "$W/outage1.out")"
-fo_check "secondary answers the client within 500 ms" jq -e '.outage_ms > 0 and .outage_ms < 500' "$W/outage1.out"
+fo_check "secondary answers the client within 500 ms" jq -e '.outage_ms < 500' "$W/outage1.out"
 fo_check "the answering MAC moved to the secondary" \
   jq -e ".owner_changes[-1].to == \"$secondary_mac\"" "$W/outage1.out"
 fo_check "client's ARP entry holds the secondary's MAC" \

@@ -66,6 +66,15 @@ TEST_F(OutageAnalyzerTest, UnansweredBeforeTheFirstReplyIsNotAnOutage) {
     EXPECT_FALSE(analyzer_.recovered(10, kStart + 100'000 * kMs)) << "no outage happened yet";
 }
 
+TEST_F(OutageAnalyzerTest, AMoveWithoutALostProbeCountsAsRecovered) {
+    for (std::uint64_t i = 1; i <= 400; ++i) {
+        probe(i, i <= 100 ? kA : kB);
+    }
+    EXPECT_FALSE(report().outage);
+    EXPECT_TRUE(analyzer_.recovered(200, kStart + 100'000 * kMs));
+    EXPECT_FALSE(analyzer_.recovered(301, kStart + 100'000 * kMs));
+}
+
 TEST_F(OutageAnalyzerTest, LongestOfSeveralGapsIsTheOutage) {
     for (std::uint64_t i = 1; i <= 300; ++i) {
         const bool lost = (i > 50 && i <= 60) || (i > 100 && i <= 130) || i == 200;

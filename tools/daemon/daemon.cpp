@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <arpa/inet.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <nlohmann/json.hpp>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -29,6 +30,7 @@
 #include "fo/runtime/event_loop.hpp"
 #include "fo/runtime/log.hpp"
 #include "fo/runtime/process.hpp"
+#include "fo/takeover/carrier_watch.hpp"
 #include "fo/takeover/hook_runner.hpp"
 #include "fo/takeover/netlink_addresses.hpp"
 #include "fo/takeover/notifier.hpp"
@@ -48,8 +50,9 @@ constexpr int kPacketsPerRead = 256;
 constexpr std::int64_t kCarrierPollNs = 20'000'000;  // own cable state, every 20 ms
 constexpr std::int64_t kNeighborRecheckNs = 1'000'000'000;
 constexpr std::int64_t kMinimumProbePeriodNs =
-    1'000'000;                       // RFC 5227 probes at most every 1 ms, only while the peer is quiet
-constexpr int kReleasedRepeats = 3;  // "released" is sent this often, beats then carry the state
+    1'000'000;                                   // RFC 5227 probes at most every 1 ms, only while the peer is quiet
+constexpr int kCaptureBufferBytes = 512 * 1024;  // > 2000 small frames: a 2 s stall at 1 ms
+constexpr int kReleasedRepeats = 3;              // "released" is sent this often, beats then carry the state
 constexpr int kRealtimePriority = 50;
 // Probing must have run this many probe periods before a claim. In a LAN an
 // ARP answer takes well under a millisecond; probing starts when the first
@@ -153,6 +156,8 @@ class Daemon {
     void on_message(std::size_t link, const wire::HeartbeatFrame& frame);
     void on_peer_change(const detector::PeerChange& change);
     void poll_carrier();
+    void reopen_capture(std::size_t link, const std::string& why);
+    void on_carrier_event(int interface_index, bool carrier);
     void evaluate();
     void evaluate_primary();
     void evaluate_secondary();
@@ -183,15 +188,19 @@ class Daemon {
     std::uint32_t node_id_ = 0;
     std::vector<PeerLink> links_;
     std::vector<CaptureHandler> handlers_;
+    std::vector<capture::LiveCaptureOptions> capture_options_;
+    std::vector<bool> capture_failed_;
     std::unique_ptr<heartbeatd::BeatEmitter> emitter_;
     std::unique_ptr<detector::PeerDetector> detector_;
     std::unique_ptr<detector::BeatIntake> intake_;
     std::unique_ptr<takeover::NetlinkAddressManager> addresses_;
+    std::unique_ptr<takeover::CarrierWatch> carrier_watch_;
     std::unique_ptr<takeover::DirectoryHookRunner> hooks_;
     std::unique_ptr<takeover::MailNotifier> notifier_;
     std::map<std::string, std::unique_ptr<inject::LibnetArpSender>> arp_senders_;
     std::unique_ptr<takeover::TakeoverController> takeover_;
     runtime::EventLoop::TimerId detector_timer_ = -1;
+    std::int64_t armed_deadline_ns_ = 0;
     int status_fd_ = -1;
 
     HoldState hold_ = HoldState::standby;
@@ -237,8 +246,11 @@ void Daemon::setup() {
         link.sender = std::make_unique<inject::LibnetHeartbeatSender>(options);
         const capture::FilterSpec filter{config_.port, link.sender->source_mac(),
                                          service_interfaces.count(link_config.interface) != 0};
-        link.capture = capture::open_live_capture(
-            capture::LiveCaptureOptions{link_config.interface, capture::build_filter_expression(filter)});
+        capture::LiveCaptureOptions capture_options{link_config.interface, capture::build_filter_expression(filter)};
+        capture_options.buffer_bytes = kCaptureBufferBytes;
+        link.capture = capture::open_live_capture(capture_options);
+        capture_options_.push_back(capture_options);
+        capture_failed_.push_back(false);
         links_.push_back(std::move(link));
     }
     for (const auto& [interface, unused] : service_interfaces) {
@@ -337,39 +349,70 @@ void Daemon::drain(std::size_t link) {
     handlers_[link].realtime_to_monotonic = realtime_to_monotonic_;
     int count = 0;
     for (int round = 0; round < 16; ++round) {
-        if (links_[link].capture->read_waiting(handlers_[link], kPacketsPerRead, count) !=
-                capture::PacketSource::ReadStatus::ok ||
-            count < kPacketsPerRead) {
+        const auto status = links_[link].capture->read_waiting(handlers_[link], kPacketsPerRead, count);
+        if (status == capture::PacketSource::ReadStatus::error) {
+            // Typically "the interface went down"; read again once it is back.
+            capture_failed_[link] = true;
+            loop_.unwatch(links_[link].capture->selectable_fd());
+            return;
+        }
+        if (count < kPacketsPerRead) {
             break;
         }
     }
 }
 
+void Daemon::reopen_capture(std::size_t link, const std::string& why) {
+    PeerLink& peer_link = links_[link];
+    if (!capture_failed_[link]) {
+        loop_.unwatch(peer_link.capture->selectable_fd());
+    }
+    try {
+        peer_link.capture = capture::open_live_capture(capture_options_[link]);
+    } catch (const std::exception& error) {
+        log_error("link " + peer_link.config.interface + ": cannot reopen the capture (" + why + "): " + error.what());
+        capture_failed_[link] = true;
+        return;
+    }
+    capture_failed_[link] = false;
+    loop_.watch_readable(peer_link.capture->selectable_fd(), [this, link] {
+        drain(link);
+        after_input();
+    });
+}
+
 void Daemon::drain_all() {
     for (std::size_t i = 0; i < links_.size(); ++i) {
-        drain(i);
+        if (!capture_failed_[i]) {
+            drain(i);
+        }
     }
 }
 
 void Daemon::after_input() {
     evaluate();
-    rearm_detector_timer();
+    // Beats only move deadlines later; a timer that fires before the current
+    // deadline simply re-arms. So the timer is touched only when a deadline
+    // moved earlier: no syscall per received beat.
+    const auto deadline = detector_->next_deadline();
+    if (deadline && (armed_deadline_ns_ == 0 || *deadline < armed_deadline_ns_)) {
+        rearm_detector_timer();
+    }
 }
 
 void Daemon::rearm_detector_timer() {
-    auto deadline = detector_->next_deadline();
-    if (const auto late = detector_->next_late(now()); late && (!deadline || *late < *deadline)) {
-        deadline = late;  // wake when a link turns late, to start probing
-    }
-    const std::int64_t delay = deadline ? std::max<std::int64_t>(*deadline - now(), 1) : 1'000'000'000;
-    loop_.rearm_timer(detector_timer_, delay, 0);
+    const auto deadline = detector_->next_deadline();
+    const std::int64_t current = now();
+    armed_deadline_ns_ = deadline ? std::max(*deadline, current + 1) : current + 1'000'000'000;
+    loop_.rearm_timer(detector_timer_, armed_deadline_ns_ - current, 0);
 }
 
 void Daemon::on_detector_timer() {
     // A timer that fires late must first see every beat that arrived meanwhile.
     drain_all();
     detector_->on_tick(now());
-    after_input();
+    evaluate();
+    rearm_detector_timer();
 }
 
 void Daemon::on_message(std::size_t link, const wire::HeartbeatFrame& frame) {
@@ -424,6 +467,16 @@ bool Daemon::service_carrier() const {
     return true;
 }
 
+void Daemon::on_carrier_event(int interface_index, bool carrier) {
+    for (std::size_t i = 0; i < links_.size(); ++i) {
+        if (static_cast<int>(if_nametoindex(links_[i].config.interface.c_str())) == interface_index &&
+            links_[i].carrier != carrier) {
+            poll_carrier();  // one authoritative read of every link
+            return;
+        }
+    }
+}
+
 void Daemon::poll_carrier() {
     bool changed = false;
     for (std::size_t i = 0; i < links_.size(); ++i) {
@@ -434,6 +487,9 @@ void Daemon::poll_carrier() {
             log_info("link " + links_[i].config.interface + ": our carrier " + (carrier ? "back" : "lost"));
             if (carrier) {
                 carrier_back_ns_ = now();
+                // A capture socket may not survive its interface going down
+                // and up again; a fresh one costs nothing here.
+                reopen_capture(i, "carrier back");
             }
             detector_->on_local_link(i, carrier, now());
         }
@@ -814,8 +870,19 @@ void Daemon::serve_status() {
 
 int Daemon::run() {
     setup();
-    loop_.add_timer(0, config_.interval_ns, [this](std::uint64_t) { emitter_->emit(outgoing_type_); });
+    loop_.add_timer(0, config_.interval_ns, [this](std::uint64_t) {
+        emitter_->emit(outgoing_type_);
+        if (detector_->any_link_late(now())) {
+            evaluate();  // a late beat starts the address probes; our own tick is the clock for that
+        }
+    });
     detector_timer_ = loop_.add_timer(config_.interval_ns, 0, [this](std::uint64_t) { on_detector_timer(); });
+    // Carrier: netlink link events as they happen, and a slow poll in case
+    // an event was lost (the netlink socket buffer can overflow).
+    carrier_watch_ = std::make_unique<takeover::CarrierWatch>(
+        [this](int interface_index, bool carrier) { on_carrier_event(interface_index, carrier); });
+    loop_.watch_readable(carrier_watch_->fd(), [this] { carrier_watch_->read_events(); });
+    poll_carrier();
     loop_.add_timer(kCarrierPollNs, kCarrierPollNs, [this](std::uint64_t) {
         poll_carrier();
         evaluate();  // address probes and pending decisions advance without beats too

@@ -1,9 +1,10 @@
 #include "decode_command.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cinttypes>
 #include <cstdio>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "fo/capture/pcap_source.hpp"
@@ -33,7 +34,8 @@ class Decoder final : public capture::PacketHandler {
 
     void on_packet(const capture::CapturedPacket& packet) override {
         ++index_;
-        nlohmann::json entry{{"frame", index_}, {"time", timestamp(packet.timestamp_ns)}, {"length", packet.data.size()}};
+        nlohmann::json entry{
+            {"frame", index_}, {"time", timestamp(packet.timestamp_ns)}, {"length", packet.data.size()}};
         auto heartbeat = wire::parse_heartbeat_frame(packet.data, options_.port);
         if (heartbeat) {
             describe_heartbeat(heartbeat.value(), entry);
@@ -92,8 +94,9 @@ class Decoder final : public capture::PacketHandler {
                               {"destination_ip", frame.endpoints.destination_ip.to_string()},
                               {"ttl", frame.ttl}};
         char line[256];
-        std::snprintf(line, sizeof line, "%s node %" PRIu32 " link %u %s/%s seq %" PRIu64 " epoch %016" PRIx64
-                      " interval %" PRIu32 " us from %s %s, MAC %s",
+        std::snprintf(line, sizeof line,
+                      "%s node %" PRIu32 " link %u %s/%s seq %" PRIu64 " epoch %016" PRIx64 " interval %" PRIu32
+                      " us from %s %s, MAC %s",
                       std::string(wire::to_string(beat.type)).c_str(), beat.node_id, beat.link_id,
                       std::string(wire::to_string(beat.role)).c_str(), std::string(wire::to_string(beat.state)).c_str(),
                       beat.sequence, beat.boot_epoch, beat.interval_us, frame.endpoints.source_mac.to_string().c_str(),

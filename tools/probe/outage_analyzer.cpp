@@ -31,12 +31,19 @@ void OutageAnalyzer::on_arp_reply(wire::MacAddress from, std::int64_t at_ns) {
 bool OutageAnalyzer::recovered(std::uint64_t streak, std::int64_t settle_from_ns) const {
     bool answered_before = false;
     bool gap_after_answer = false;
+    std::optional<wire::MacAddress> owner;
     std::uint64_t trailing = 0;
     for (const Probe& probe : probes_) {
         if (probe.sent_ns == 0 || probe.sent_ns >= settle_from_ns) {
             continue;
         }
         if (probe.answered_by) {
+            // A failover so quick that no probe went unanswered still counts.
+            if (owner && owner != probe.answered_by) {
+                gap_after_answer = true;
+                trailing = 0;  // the streak counts from the new owner on
+            }
+            owner = probe.answered_by;
             answered_before = true;
             ++trailing;
         } else {

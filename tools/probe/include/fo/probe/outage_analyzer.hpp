@@ -64,7 +64,7 @@ class OutageAnalyzer {
     /// Probes sent after `settle_from_ns` are not yet judged (replies may be in flight).
     [[nodiscard]] OutageReport report(std::int64_t settle_from_ns) const;
 
-    /// True once an outage happened and the last `streak` probes sent before
+    /// True once an outage happened (or the answering MAC changed) and the last `streak` probes sent before
     /// `settle_from_ns` were all answered. O(probes): call it now and then.
     [[nodiscard]] bool recovered(std::uint64_t streak, std::int64_t settle_from_ns) const;
 
