@@ -50,9 +50,13 @@ CarrierWatch::CarrierWatch(Handler handler) : socket_(std::make_unique<Socket>()
     }
 }
 
-CarrierWatch::~CarrierWatch() { nl_socket_free(socket_->handle); }
+CarrierWatch::~CarrierWatch() {
+    nl_socket_free(socket_->handle);
+}
 
-int CarrierWatch::fd() const { return nl_socket_get_fd(socket_->handle); }
+int CarrierWatch::fd() const {
+    return nl_socket_get_fd(socket_->handle);
+}
 
 void CarrierWatch::read_events() {
     for (int round = 0; round < 64; ++round) {  // bounded: a flood of link messages yields to the loop

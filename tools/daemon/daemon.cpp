@@ -52,7 +52,8 @@ constexpr std::int64_t kNeighborRecheckNs = 1'000'000'000;
 constexpr std::int64_t kMinimumProbePeriodNs =
     1'000'000;                                   // RFC 5227 probes at most every 1 ms, only while the peer is quiet
 constexpr int kCaptureBufferBytes = 512 * 1024;  // > 2000 small frames: a 2 s stall at 1 ms
-constexpr int kReleasedRepeats = 3;              // "released" is sent this often, beats then carry the state
+constexpr int kReleasedRepeats = 3;
+constexpr std::int64_t kCaptureRetryNs = 10'000'000;  // "released" is sent this often, beats then carry the state
 constexpr int kRealtimePriority = 50;
 // Probing must have run this many probe periods before a claim. In a LAN an
 // ARP answer takes well under a millisecond; probing starts when the first
@@ -351,9 +352,16 @@ void Daemon::drain(std::size_t link) {
     for (int round = 0; round < 16; ++round) {
         const auto status = links_[link].capture->read_waiting(handlers_[link], kPacketsPerRead, count);
         if (status == capture::PacketSource::ReadStatus::error) {
-            // Typically "the interface went down"; read again once it is back.
+            // Typically "the interface went down". Retry soon: a watcher that
+            // silently stopped reading would see its peer as dead.
+            log_warning("link " + links_[link].config.interface + ": capture failed; reopening");
             capture_failed_[link] = true;
             loop_.unwatch(links_[link].capture->selectable_fd());
+            scheduler_.after(kCaptureRetryNs, [this, link] {
+                if (capture_failed_[link]) {
+                    reopen_capture(link, "read error");
+                }
+            });
             return;
         }
         if (count < kPacketsPerRead) {
@@ -480,6 +488,9 @@ void Daemon::on_carrier_event(int interface_index, bool carrier) {
 void Daemon::poll_carrier() {
     bool changed = false;
     for (std::size_t i = 0; i < links_.size(); ++i) {
+        if (capture_failed_[i] && links_[i].carrier) {
+            reopen_capture(i, "retry");
+        }
         const bool carrier = addresses_->carrier(links_[i].config.interface);
         if (carrier != links_[i].carrier) {
             links_[i].carrier = carrier;
