@@ -565,6 +565,10 @@ void Daemon::set_hold(HoldState state, const std::string& reason) {
     hold_ = state;
     emitter_->set_state(wire_state(state));
     outgoing_type_ = wire::MessageType::beat;
+    // Messages heard before a change of ours are answered by it: a stale
+    // "released" must not trigger a second takeover after we gave back.
+    peer_sent_released_ = false;
+    peer_requests_release_ = false;
 }
 
 void Daemon::send_released() {
