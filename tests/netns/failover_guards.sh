@@ -4,7 +4,8 @@
 #  4. a secondary started alone while another host holds the address: no takeover;
 #  5. Test exits 1: no takeover, and the admin is notified;
 #  6. hooks run in order with their arguments; a hanging hook is killed at its
-#     timeout and the takeover completes.
+#     timeout and the takeover completes;
+#  and SIGHUP reloads the configuration (a broken file is refused).
 # Mail goes through a fake sendmail that appends each message to a file.
 # usage: failover_guards.sh HEARTBEATD FO_PROBE PCAP_REPLAY ARP_SEND FAILOVERD FOCTL
 HEARTBEATD=$1 FAILOVERD=$5 FOCTL=$6
@@ -104,4 +105,16 @@ fo_check "the secondary waited out the initial dead time first" grep -q "reason=
 fo_check "no takeover" test "$(fo_status secondary '.counters.takeovers')" -eq 0
 grep -E "acquired|notify|peer:" "$W/secondary-four.log" | tail -5
 fo_check "the address in use was mailed" grep -q "Subject: .*peer silent but the address is still in use" "$W/mail.txt"
+
+echo "== SIGHUP reloads the configuration; a broken one is refused and the daemon keeps running"
+sed -i 's/^failback_hold_down_ms = 500$/failback = "manual"/' "$W/secondary.toml"
+kill -HUP "$SECONDARY_PID"
+fo_wait_status secondary '.failback == "manual"' 5
+fo_check "failback is manual after SIGHUP" test "$(fo_status secondary '.failback')" == manual
+sed -i 's/^failback = "manual"$/failback = "sometimes"/' "$W/secondary.toml"
+kill -HUP "$SECONDARY_PID"
+sleep 0.3
+fo_check "a broken file on SIGHUP is refused with its line and key" \
+  grep -q "reload refused: .*secondary.toml:[0-9]*: key 'failback'" "$W/secondary-four.log"
+fo_check "and the daemon keeps its last good configuration" test "$(fo_status secondary '.failback')" == manual
 fo_finish

@@ -59,6 +59,7 @@ constexpr int kRealtimePriority = 50;
 // ARP answer takes well under a millisecond; probing starts when the first
 // beat is late, so by DEAD (miss_count x interval) the window has passed.
 constexpr std::int64_t kProbeWindowPeriods = 1;
+constexpr std::uint64_t kProbesBeforeClaim = 2;
 
 /// Our side of the protocol, carried in every beat as SenderState.
 enum class HoldState : std::uint8_t {
@@ -217,9 +218,10 @@ class Daemon {
     bool release_requested_by_admin_ = false;
     std::map<std::uint32_t, std::int64_t> last_claim_ns_;  // service address -> last ARP claim by another MAC
     std::int64_t last_probe_ns_ = 0;
-    std::int64_t previous_probe_ns_ = 0;  // the probe before the last: answers since then are current
-    std::int64_t probing_since_ns_ = 0;   // 0: not probing
-    std::int64_t carrier_back_ns_ = 0;    // when our last link came back
+    std::int64_t previous_probe_ns_ = 0;
+    std::uint64_t probes_since_start_ = 0;  // the probe before the last: answers since then are current
+    std::int64_t probing_since_ns_ = 0;     // 0: not probing
+    std::int64_t carrier_back_ns_ = 0;      // when our last link came back
     std::int64_t realtime_to_monotonic_ = 0;
     bool stopping_ = false;
 };
@@ -542,12 +544,14 @@ void Daemon::probe_addresses() {
     const std::int64_t period = probe_period();
     if (probing_since_ns_ == 0) {
         probing_since_ns_ = now();
+        probes_since_start_ = 0;
     }
     if (now() - last_probe_ns_ < period) {
         return;
     }
     previous_probe_ns_ = last_probe_ns_;
     last_probe_ns_ = now();
+    ++probes_since_start_;
     for (const auto& address : config_.addresses) {
         auto sender = arp_senders_.find(address.interface);
         if (sender != arp_senders_.end()) {
@@ -582,7 +586,11 @@ void Daemon::try_acquire(const std::string& reason, bool handover) {
         set_hold(HoldState::active, reason);
         return;
     }
-    if (!handover && (probing_since_ns_ == 0 || now() - probing_since_ns_ < kProbeWindowPeriods * probe_period())) {
+    // Counted in probes as well as in time: on a starved machine the replies
+    // come late, but so does our next probe, which gives them that time.
+    const bool probed_enough = probing_since_ns_ != 0 && probes_since_start_ >= kProbesBeforeClaim &&
+                               now() - probing_since_ns_ >= kProbeWindowPeriods * probe_period();
+    if (!handover && !probed_enough) {
         probe_addresses();
         return;  // RFC 5227: give a holder time to answer before we claim
     }
