@@ -61,4 +61,24 @@ fo_check "one dual-owner window of about 300 ms (200..450)" \
   jq -e '(.dual_owner_windows | length) == 1 and .dual_owner_ms >= 200 and .dual_owner_ms <= 450' "$W/split.out"
 fo_check "the window names both MACs" \
   jq -e ".dual_owner_windows[0].macs | sort == ([\"$a_mac\", \"$b_mac\"] | sort)" "$W/split.out"
+
+# 3. The same clean move, probed through a UDP echo service (RFC 862).
+fo_spawn "$a" "$W/echo-a" "$FO_PROBE" echo --port 7
+fo_spawn "$b" "$W/echo-b" "$FO_PROBE" echo --port 7
+ip -n "$b" addr del "$SERVICE/24" dev eth0 2>/dev/null || true
+ip -n "$a" addr replace "$SERVICE/24" dev eth0
+ip netns exec "$a" "$ARP_SEND" eth0 gratuitous-request "$SERVICE" >/dev/null # the client last learnt b
+ip netns exec "$client" "$FO_PROBE" outage -i eth0 -t "$SERVICE" --udp 7 --duration 0.2 >/dev/null 2>&1
+fo_spawn "$client" "$W/udp" "$FO_PROBE" outage -i eth0 -t "$SERVICE" --udp 7 --until-recovered --duration 20 --json
+probe=$FO_LAST_PID
+fo_wait_for "probing" "$W/udp.log" 10
+sleep 0.5
+ip -n "$a" addr del "$SERVICE/24" dev eth0
+sleep 0.15
+ip -n "$b" addr add "$SERVICE/24" dev eth0
+ip netns exec "$b" "$ARP_SEND" eth0 gratuitous-request "$SERVICE" >/dev/null
+fo_check "--until-recovered ends the UDP probe by itself" fo_wait_exit "$probe" 20
+echo "udp echo: $(jq -c '{outage_ms, probes_answered, owner_changes: [.owner_changes[].to]}' "$W/udp.out")"
+fo_check "UDP echo: outage about 150 ms and the answering MAC moved from a to b" \
+  jq -e ".outage_ms >= 100 and .outage_ms <= 400 and [.owner_changes[] | .to] == [\"$a_mac\", \"$b_mac\"]" "$W/udp.out"
 fo_finish

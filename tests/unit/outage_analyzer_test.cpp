@@ -14,7 +14,7 @@ const wire::MacAddress kB{{0x02, 0, 0, 0, 0, 0x0B}};
 class OutageAnalyzerTest : public ::testing::Test {
   protected:
     void probe(std::uint64_t index, std::optional<wire::MacAddress> echo_from,
-               std::vector<wire::MacAddress> arp_from = {}) {
+               const std::vector<wire::MacAddress>& arp_from = {}) {
         const std::int64_t sent = kStart + static_cast<std::int64_t>(index) * kMs;
         analyzer_.on_probe_sent(index, sent);
         if (echo_from) {

@@ -38,6 +38,10 @@ int main(int argc, char** argv) {
     outage_command->add_option("--recovered-after", outage.recovered_after_s,
                                "seconds answered without a gap that count as recovered (default 0.2)");
     outage_command->add_flag("--json", outage.json, "print the report as JSON");
+    outage_command->add_option("--udp", outage.udp_port, "probe a UDP echo service on this port instead of ICMP");
+    std::uint16_t echo_port = 7;
+    CLI::App* echo_command = app.add_subcommand("echo", "a UDP echo service (RFC 862) for outage --udp");
+    echo_command->add_option("--port", echo_port, "UDP port (default 7)");
 
     fo::probe::DecodeOptions decode;
     decode.port = fo::wire::kDefaultHeartbeatPort;
@@ -55,6 +59,9 @@ int main(int argc, char** argv) {
                 return 2;
             }
             return fo::probe::run_watch(watch);
+        }
+        if (echo_command->parsed()) {
+            return fo::probe::run_echo_server(echo_port);
         }
         if (decode_command->parsed()) {
             return fo::probe::run_decode(decode);

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -28,14 +29,16 @@ constexpr double kUntilRecoveredLimitS = 300;  // --until-recovered without --du
 constexpr std::int64_t kRecoveryCheckNs = 50'000'000;
 constexpr std::int64_t kReplyGraceNs = 100'000'000;  // replies still in flight when we stop
 
-/// The raw ICMP socket that sends echo requests as the client's own stack
-/// would route them (through its ARP cache: what clients see).
+/// Sends the probes as the client's own stack would route them (through its
+/// ARP cache: what clients see): ICMP echo on a raw socket, or UDP datagrams
+/// to an echo service.
 class EchoSocket {
   public:
-    EchoSocket(const std::string& interface, wire::Ipv4Address target) {
-        fd_ = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+    EchoSocket(const std::string& interface, wire::Ipv4Address target, std::uint16_t udp_port) {
+        fd_ = udp_port == 0 ? socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP)
+                            : socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd_ < 0) {
-            throw std::runtime_error(std::string("raw ICMP socket (needs root or CAP_NET_RAW): ") +
+            throw std::runtime_error(std::string("probe socket (ICMP needs root or CAP_NET_RAW): ") +
                                      std::strerror(errno));
         }
         if (setsockopt(fd_, SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(), static_cast<socklen_t>(interface.size())) !=
@@ -46,7 +49,21 @@ class EchoSocket {
         }
         destination_.sin_family = AF_INET;
         destination_.sin_addr.s_addr = htonl(target.value);
+        destination_.sin_port = htons(udp_port);
+        if (udp_port != 0) {
+            sockaddr_in local{};
+            local.sin_family = AF_INET;
+            socklen_t length = sizeof local;
+            if (bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
+                getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &length) != 0) {
+                const std::string error = std::strerror(errno);
+                close(fd_);
+                throw std::runtime_error("cannot bind the UDP probe socket: " + error);
+            }
+            local_port_ = ntohs(local.sin_port);
+        }
     }
+    [[nodiscard]] std::uint16_t local_port() const { return local_port_; }
     ~EchoSocket() { close(fd_); }
     EchoSocket(const EchoSocket&) = delete;
     EchoSocket& operator=(const EchoSocket&) = delete;
@@ -59,15 +76,18 @@ class EchoSocket {
   private:
     int fd_ = -1;
     sockaddr_in destination_{};
+    std::uint16_t local_port_ = 0;
 };
 
 class ReplyHandler final : public capture::PacketHandler {
   public:
-    ReplyHandler(OutageAnalyzer& analyzer, wire::Ipv4Address target, std::uint16_t identifier)
-        : analyzer_(analyzer), target_(target), identifier_(identifier) {}
+    ReplyHandler(OutageAnalyzer& analyzer, wire::Ipv4Address target, std::uint16_t identifier,
+                 std::uint16_t udp_local_port)
+        : analyzer_(analyzer), target_(target), identifier_(identifier), udp_local_port_(udp_local_port) {}
 
     void on_packet(const capture::CapturedPacket& packet) override {
-        auto echo = wire::decode_echo_reply_frame(packet.data);
+        auto echo = udp_local_port_ != 0 ? wire::decode_udp_echo_reply_frame(packet.data, udp_local_port_)
+                                         : wire::decode_echo_reply_frame(packet.data);
         if (echo) {
             if (echo->identifier == identifier_ && echo->source_ip == target_) {
                 analyzer_.on_echo_reply(echo->probe_index, echo->source_mac, packet.timestamp_ns);
@@ -84,6 +104,7 @@ class ReplyHandler final : public capture::PacketHandler {
     OutageAnalyzer& analyzer_;
     wire::Ipv4Address target_;
     std::uint16_t identifier_;
+    std::uint16_t udp_local_port_;
 };
 
 }  // namespace
@@ -109,19 +130,23 @@ int run_outage(const OutageOptions& options) {
     probe_mac.octets[4] = static_cast<std::uint8_t>(random >> 8U);
     probe_mac.octets[5] = static_cast<std::uint8_t>(random >> 16U);
 
-    const std::string filter = "(icmp and icmp[icmptype] == icmp-echoreply and src host " + target->to_string() +
-                               ") or (arp and ether dst " + probe_mac.to_string() + ")";
+    EchoSocket echo(options.interface, *target, options.udp_port);
+    const std::string replies = options.udp_port == 0
+                                    ? "icmp and icmp[icmptype] == icmp-echoreply and src host " + target->to_string()
+                                    : "udp and src host " + target->to_string() + " and src port " +
+                                          std::to_string(options.udp_port) + " and dst port " +
+                                          std::to_string(echo.local_port());
+    const std::string filter = "(" + replies + ") or (arp and ether dst " + probe_mac.to_string() + ")";
     capture::LiveCaptureOptions capture_options{options.interface, filter};
     capture_options.promiscuous = true;
     auto source = capture::open_live_capture(capture_options);
-    EchoSocket echo(options.interface, *target);
     inject::LibnetArpSender arp(options.interface);
     const wire::ArpFrame arp_probe{
         wire::MacAddress::broadcast(), probe_mac, wire::kArpRequest, probe_mac, wire::Ipv4Address{},
         wire::MacAddress::zero(),      *target};
 
     OutageAnalyzer analyzer(period_ns);
-    ReplyHandler handler(analyzer, *target, identifier);
+    ReplyHandler handler(analyzer, *target, identifier, echo.local_port());
     runtime::EventLoop loop;
     std::uint64_t next_index = 1;
     std::uint64_t send_errors = 0;
@@ -149,7 +174,8 @@ int run_outage(const OutageOptions& options) {
         }
         const std::uint64_t index = next_index++;
         analyzer.on_probe_sent(index, runtime::realtime_ns());
-        if (!echo.send(wire::encode_echo_request(identifier, index))) {
+        if (!echo.send(options.udp_port == 0 ? wire::encode_echo_request(identifier, index)
+                                             : wire::encode_udp_probe(identifier, index))) {
             ++send_errors;  // e.g. no ARP answer yet for the target: a lost probe, as for any client
         }
         if (!arp.send_frame(arp_probe)) {
@@ -185,6 +211,56 @@ int run_outage(const OutageOptions& options) {
     } else {
         std::cout << outage_report_text(report) << std::flush;
     }
+    return 0;
+}
+
+int run_echo_server(std::uint16_t port) {
+    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    local.sin_port = htons(port);
+    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+        runtime::log_error("echo: cannot bind UDP port " + std::to_string(port) + ": " + std::strerror(errno));
+        return 1;
+    }
+    // Answer from the address the datagram was sent to (the service address),
+    // not the interface's primary one: IP_PKTINFO in, the same out.
+    const int enable = 1;
+    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &enable, sizeof enable);
+    runtime::EventLoop loop;
+    loop.watch_readable(fd, [fd] {
+        std::array<char, 2048> buffer{};
+        std::array<char, CMSG_SPACE(sizeof(in_pktinfo))> control{};
+        for (int round = 0; round < 64; ++round) {
+            sockaddr_in peer{};
+            iovec data{buffer.data(), buffer.size()};
+            msghdr message{};
+            message.msg_name = &peer;
+            message.msg_namelen = sizeof peer;
+            message.msg_iov = &data;
+            message.msg_iovlen = 1;
+            message.msg_control = control.data();
+            message.msg_controllen = control.size();
+            const ssize_t got = recvmsg(fd, &message, 0);
+            if (got < 0) {
+                break;
+            }
+            for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
+                if (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_PKTINFO) {
+                    auto* info = reinterpret_cast<in_pktinfo*>(CMSG_DATA(header));
+                    info->ipi_spec_dst = info->ipi_addr;
+                    info->ipi_ifindex = 0;
+                }
+            }
+            data.iov_len = static_cast<std::size_t>(got);
+            (void)sendmsg(fd, &message, MSG_DONTWAIT);
+        }
+    });
+    loop.on_signal(SIGINT, [&] { loop.stop(); });
+    loop.on_signal(SIGTERM, [&] { loop.stop(); });
+    runtime::log_info("echoing UDP on port " + std::to_string(port));
+    loop.run();
+    close(fd);
     return 0;
 }
 

@@ -16,7 +16,12 @@ struct OutageOptions {
     bool until_recovered = false;
     double recovered_after_s = 0.2;  // answered this long without a gap = recovered
     bool json = false;
+    std::uint16_t udp_port = 0;  // 0: ICMP echo; else UDP to an echo service on this port
 };
+
+/// A UDP echo service (RFC 862) for `outage --udp`: answers every datagram
+/// on `port` until SIGINT/SIGTERM.
+int run_echo_server(std::uint16_t port);
 
 int run_outage(const OutageOptions& options);
 

@@ -68,3 +68,41 @@ DecodeResult<EchoReply> decode_echo_reply_frame(std::span<const std::uint8_t> fr
 }
 
 }  // namespace fo::wire
+
+namespace fo::wire {
+
+namespace {
+constexpr std::uint64_t kUdpProbeMarker = 0x464F50524F424531ULL;  // "FOPROBE1"
+}
+
+std::vector<std::uint8_t> encode_udp_probe(std::uint16_t identifier, std::uint64_t probe_index) {
+    std::vector<std::uint8_t> payload(kUdpProbePayloadSize);
+    ByteWriter writer(payload);
+    writer.write_u64(kUdpProbeMarker);
+    writer.write_u16(identifier);
+    writer.write_u64(probe_index);
+    return payload;
+}
+
+DecodeResult<EchoReply> decode_udp_echo_reply_frame(std::span<const std::uint8_t> frame, std::uint16_t local_port) {
+    // Echo replies come from a kernel stack that may leave the checksum to
+    // the NIC (offload); the probe index is all we need from them.
+    auto datagram = decode_udp_frame(frame, local_port, false);
+    if (!datagram) {
+        return datagram.reason();
+    }
+    ByteReader reader(datagram->payload);
+    std::uint64_t marker = 0;
+    EchoReply reply;
+    if (!reader.read_u64(marker) || !reader.read_u16(reply.identifier) || !reader.read_u64(reply.probe_index)) {
+        return DropReason::payload_too_short;
+    }
+    if (marker != kUdpProbeMarker) {
+        return DropReason::bad_magic;
+    }
+    reply.source_mac = datagram->endpoints.source_mac;
+    reply.source_ip = datagram->endpoints.source_ip;
+    return reply;
+}
+
+}  // namespace fo::wire

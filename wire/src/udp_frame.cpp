@@ -41,7 +41,8 @@ void write_ethernet(ByteWriter& writer, const EthernetHeader& header) {
     writer.write_u16(header.ether_type);
 }
 
-DecodeResult<UdpDatagram> decode_udp_frame(std::span<const std::uint8_t> frame, std::uint16_t port) {
+DecodeResult<UdpDatagram> decode_udp_frame(std::span<const std::uint8_t> frame, std::uint16_t port,
+                                           bool verify_udp_checksum) {
     ByteReader reader(frame);
     EthernetHeader ethernet;
     if (!read_ethernet(reader, ethernet)) {
@@ -109,7 +110,7 @@ DecodeResult<UdpDatagram> decode_udp_frame(std::span<const std::uint8_t> frame, 
     if (udp_length < kUdpHeaderSize || udp_length != udp_segment.size()) {
         return DropReason::bad_udp_length;
     }
-    if (udp_checksum != 0) {  // RFC 768: zero means the sender computed none
+    if (udp_checksum != 0 && verify_udp_checksum) {  // RFC 768: zero means the sender computed none
         const std::uint32_t sum = pseudo_header_sum(Ipv4Address{source}, Ipv4Address{destination}, udp_length);
         if (checksum_finish(checksum_partial(udp_segment, sum)) != 0) {
             return DropReason::bad_udp_checksum;

@@ -21,7 +21,7 @@ struct MacAddress {
     [[nodiscard]] bool is_zero() const { return *this == zero(); }
     [[nodiscard]] std::string to_string() const;
 
-    auto operator<=>(const MacAddress&) const = default;
+    auto operator<=>(const MacAddress&) const = default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 bug
 };
 
 /// An IPv4 address, stored in host byte order.
@@ -33,7 +33,7 @@ struct Ipv4Address {
     [[nodiscard]] bool is_unspecified() const { return value == 0; }
     [[nodiscard]] std::string to_string() const;
 
-    auto operator<=>(const Ipv4Address&) const = default;
+    auto operator<=>(const Ipv4Address&) const = default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 bug
 };
 
 }  // namespace fo::wire

@@ -31,3 +31,15 @@ struct EchoReply {
 DecodeResult<EchoReply> decode_echo_reply_frame(std::span<const std::uint8_t> frame);
 
 }  // namespace fo::wire
+
+namespace fo::wire {
+
+/// The payload fo-probe sends to a UDP echo service (RFC 862): a marker, the
+/// probe identifier and the probe index, echoed back unchanged.
+inline constexpr std::size_t kUdpProbePayloadSize = 18;
+std::vector<std::uint8_t> encode_udp_probe(std::uint16_t identifier, std::uint64_t probe_index);
+
+/// An Ethernet frame holding the echo of our UDP probe, sent to `local_port`.
+DecodeResult<EchoReply> decode_udp_echo_reply_frame(std::span<const std::uint8_t> frame, std::uint16_t local_port);
+
+}  // namespace fo::wire

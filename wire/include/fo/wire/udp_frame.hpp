@@ -46,8 +46,11 @@ struct UdpDatagram {
 };
 
 /// Checks Ethernet, IPv4 and UDP in the documented order and returns the UDP
-/// payload, or the first failing check.
-DecodeResult<UdpDatagram> decode_udp_frame(std::span<const std::uint8_t> frame, std::uint16_t port);
+/// payload, or the first failing check. `verify_udp_checksum` = false for
+/// frames a local stack sent with checksum offload (captured before the NIC
+/// fills the checksum in); never for heartbeats.
+DecodeResult<UdpDatagram> decode_udp_frame(std::span<const std::uint8_t> frame, std::uint16_t port,
+                                           bool verify_udp_checksum = true);
 
 /// Writes Ethernet + IPv4 + UDP + payload with both checksums; returns the
 /// frame length, or 0 when `out` is too small.
