@@ -7,12 +7,20 @@
 #include <unistd.h>
 
 #include <array>
+#include <ctime>
 
 namespace fo::takeover {
 
 namespace {
-constexpr int kMailTimeoutMs = 10'000;
+constexpr std::int64_t kMailTimeoutNs = 30'000'000'000;
+constexpr int kFinishWaitMs = 2'000;  // at shutdown
+
+std::int64_t monotonic_ns() {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
 }
+}  // namespace
 
 MailNotifier::MailNotifier(std::string sendmail_path, std::string recipient, std::string host_name, LogLine log)
     : sendmail_path_(std::move(sendmail_path)),
@@ -48,28 +56,53 @@ void MailNotifier::notify(const std::string& subject, const std::string& body) {
     }
     const std::string message =
         "To: " + recipient_ + "\nSubject: [failover " + host_name_ + "] " + subject + "\n\n" + body + "\n";
+    // A notification is far below the pipe's capacity, so this never blocks.
     (void)!write(input[1], message.data(), message.size());
     close(input[1]);
-    int status = 0;
-    pid_t done = 0;
-    for (int waited = 0; waited < kMailTimeoutMs && done == 0; waited += 10) {
-        done = waitpid(child, &status, WNOHANG);
+    running_.push_back(Running{child, monotonic_ns()});
+}
+
+void MailNotifier::reap(std::int64_t now_ns) {
+    for (auto it = running_.begin(); it != running_.end();) {
+        int status = 0;
+        const pid_t done = waitpid(it->pid, &status, WNOHANG);
         if (done == 0) {
+            if (now_ns - it->started_ns > kMailTimeoutNs) {
+                kill(it->pid, SIGKILL);
+                waitpid(it->pid, &status, 0);
+                log_("notify: " + sendmail_path_ + " timed out");
+                ++failed_;
+                it = running_.erase(it);
+            } else {
+                ++it;
+            }
+            continue;
+        }
+        if (done == it->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            ++sent_;
+        } else {
+            ++failed_;
+            log_("notify: " + sendmail_path_ + " failed (exit " +
+                 std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+        }
+        it = running_.erase(it);
+    }
+}
+
+void MailNotifier::finish() {
+    for (int waited_ms = 0; !running_.empty() && waited_ms < kFinishWaitMs; waited_ms += 10) {
+        reap(monotonic_ns());
+        if (!running_.empty()) {
             poll(nullptr, 0, 10);
         }
     }
-    if (done == 0) {
-        kill(child, SIGKILL);
-        waitpid(child, &status, 0);
-        log_("notify: " + sendmail_path_ + " timed out");
-        ++failed_;
-        return;
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        ++sent_;
-    } else {
-        ++failed_;
-        log_("notify: " + sendmail_path_ + " failed (exit " + std::to_string(WEXITSTATUS(status)) + ")");
+    reap(monotonic_ns() + kMailTimeoutNs + 1);  // whatever is left is killed
+}
+
+MailNotifier::~MailNotifier() {
+    for (const Running& child : running_) {
+        kill(child.pid, SIGKILL);
+        waitpid(child.pid, nullptr, 0);
     }
 }
 

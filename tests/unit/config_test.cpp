@@ -98,7 +98,10 @@ TEST(Hostconfig, PrimaryFromApplesExample) {
     ASSERT_EQ(result.config->links.size(), 2U);
     EXPECT_EQ(result.config->links[0].interface, "eth0");
     EXPECT_TRUE(result.config->links[1].broadcast);
-    EXPECT_TRUE(result.config->addresses.empty()) << "Apple's model: the service address is the primary's own";
+    ASSERT_EQ(result.config->addresses.size(), 1U) << "Apple's model: the service address is the primary's own";
+    EXPECT_EQ(result.config->addresses[0].interface, "eth0");
+    EXPECT_EQ(result.config->addresses[0].address.to_string(), "192.168.254.170");
+    EXPECT_EQ(result.config->addresses[0].prefix_length, 16);
 }
 
 TEST(Hostconfig, BadValuesNameLineAndKey) {

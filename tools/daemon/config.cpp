@@ -466,6 +466,19 @@ ConfigResult parse_hostconfig(const std::string& text, const std::string& source
             }
             config.links.push_back(LinkConfig{local->name, *ip, (ip->value & 0xFFU) == 0xFFU});
         }
+        // Apple's model: the service address is the primary's own address on
+        // its public link (the first of FAILOVER_BCAST_IPS), the one the
+        // secondary names in FAILOVER_PEER_IP_PAIRS. Managing it is what lets a
+        // returning primary wait for the secondary instead of colliding.
+        if (!config.links.empty()) {
+            for (const HostInterface& local : interfaces) {
+                if (local.name == config.links.front().interface) {
+                    config.addresses.push_back(
+                        takeover::ServiceAddress{local.name, local.address, local.prefix_length});
+                    break;
+                }
+            }
+        }
     } else {
         result.errors.push_back(source +
                                 ": neither FAILOVER_PEER_IP_PAIRS (secondary) nor FAILOVER_BCAST_IPS "

@@ -766,6 +766,7 @@ void Daemon::reload() {
                                             [](const std::string& line) { log_info(line); });
     char host[256] = {};
     gethostname(host, sizeof host - 1);
+    notifier_->finish();
     *notifier_ = takeover::MailNotifier(config_.sendmail, config_.mail_recipient, host,
                                         [](const std::string& line) { log_info(line); });
     const bool restart_needed = fresh.links.size() != config_.links.size() ||
@@ -904,6 +905,7 @@ int Daemon::run() {
     loop_.watch_readable(carrier_watch_->fd(), [this] { carrier_watch_->read_events(); });
     poll_carrier();
     loop_.add_timer(kCarrierPollNs, kCarrierPollNs, [this](std::uint64_t) {
+        notifier_->reap(now());
         poll_carrier();
         evaluate();  // address probes and pending decisions advance without beats too
     });
@@ -935,6 +937,7 @@ int Daemon::run() {
         close(status_fd_);
         ::unlink(config_.status_socket.c_str());
     }
+    notifier_->finish();  // the mail about our own release
     for (const auto& link : emitter_->links()) {
         log_info("link " + link.interface + ": sent " + std::to_string(link.sent) + " beats, " +
                  std::to_string(link.send_errors) + " send errors");
