@@ -953,6 +953,9 @@ int Daemon::run() {
 int daemon_main(int argc, char** argv, wire::Role default_role) {
     const std::string program = default_role == wire::Role::primary ? "heartbeatd" : "failoverd";
     runtime::set_log_identity(program);
+    // A sendmail that exits before reading its message, or a foctl that hangs
+    // up, must cost an EPIPE, not the daemon (which would stop beating).
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{program + ": fast IP failover (" + std::string(wire::to_string(default_role)) + ")"};
     std::string config_path;
     std::string hostconfig_path;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
     status->add_flag("--json", json, "print the status as JSON");
     CLI::App* release = app.add_subcommand("release", "secondary: hand the addresses back now (manual failback)");
     CLI11_PARSE(app, argc, argv);
+    std::signal(SIGPIPE, SIG_IGN);
     std::string reply;
     if (ask(socket_path, release->parsed() ? "release" : "status", reply) != 0) {
         return 1;
