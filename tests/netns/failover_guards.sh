@@ -36,17 +36,9 @@ log_hook "PostAcq-05-prefix-form"
 log_hook "PreRel"
 printf '#!/bin/sh\necho not executable >>%s/hooks.txt\n' "$W" >"$HOOKS/PreAcq/30-not-executable"
 
-start_pair() {
-  fo_spawn "$primary" "$W/primary-$1" "$HEARTBEATD" --config "$W/primary.toml"
-  PRIMARY_PID=$FO_LAST_PID
-  fo_spawn "$secondary" "$W/secondary-$1" "$FAILOVERD" --config "$W/secondary.toml"
-  SECONDARY_PID=$FO_LAST_PID
-  fo_wait_status primary '.holding' 15
-  fo_wait_status secondary '.peer.state == "alive"' 10
-}
 
 echo "== 2. pull only the private link"
-start_pair two
+fo_start_pair two
 ip -n "$primary" link set priv0 down
 fo_wait_status secondary '.peer.state == "degraded"' 5
 sleep 0.5
@@ -81,7 +73,7 @@ rm -rf "$HOOKS"/* "$W/hooks.txt"
 echo "== 5. Test exits 1: no takeover, notified"
 printf '#!/bin/sh\necho "Test $*" >>%s/hooks.txt\nexit 1\n' "$W" >"$HOOKS/Test"
 chmod +x "$HOOKS/Test"
-start_pair five
+fo_start_pair five
 ip -n "$lan" link set p-lan down
 ip -n "$primary" link set priv0 down
 fo_wait_status secondary '.counters.vetoed >= 1' 10

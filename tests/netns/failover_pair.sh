@@ -17,17 +17,9 @@ mac_of() { ip -n "$1" -j link show lan0 | jq -r '.[0].address'; }
 primary_mac=$(mac_of "$primary")
 secondary_mac=$(mac_of "$secondary")
 
-start_pair() {
-  fo_spawn "$primary" "$W/primary-$1" "$HEARTBEATD" --config "$W/primary.toml"
-  PRIMARY_PID=$FO_LAST_PID
-  fo_spawn "$secondary" "$W/secondary-$1" "$FAILOVERD" --config "$W/secondary.toml"
-  SECONDARY_PID=$FO_LAST_PID
-  fo_wait_status primary '.holding' 15
-  fo_wait_status secondary '.peer.state == "alive"' 10
-}
 
 echo "== 1. pull both of the primary's cables"
-start_pair one
+fo_start_pair one
 fo_check "primary holds the service address at start" \
   test "$(fo_status primary '.addresses_held | length')" -eq 1
 fo_spawn "$client" "$W/outage1" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --until-recovered --duration 20 --json
@@ -86,7 +78,7 @@ fo_check "secondary logged the handover" grep -q "handed over" "$W/secondary-one
 fo_stop "$SECONDARY_PID" TERM 5
 
 echo "== 8. pull only the primary's LAN cable"
-start_pair eight
+fo_start_pair eight
 fo_spawn "$client" "$W/outage8" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --until-recovered --duration 10 --json
 probe=$FO_LAST_PID
 fo_wait_for "probing" "$W/outage8.log" 10

@@ -240,3 +240,15 @@ fo_wait_status() {
   echo "timed out after ${seconds}s waiting for $role: $filter"
   return 1
 }
+
+# fo_start_pair TAG: heartbeatd and failoverd on the pair's configs (logs
+# primary-TAG, secondary-TAG); waits until the primary holds the address and
+# the secondary hears it. Sets PRIMARY_PID and SECONDARY_PID.
+fo_start_pair() {
+  fo_spawn "$primary" "$FO_WORKDIR/primary-$1" "$HEARTBEATD" --config "$FO_WORKDIR/primary.toml"
+  PRIMARY_PID=$FO_LAST_PID
+  fo_spawn "$secondary" "$FO_WORKDIR/secondary-$1" "$FAILOVERD" --config "$FO_WORKDIR/secondary.toml"
+  SECONDARY_PID=$FO_LAST_PID
+  fo_wait_status primary '.holding' 15
+  fo_wait_status secondary '.peer.state == "alive"' 10
+}

@@ -11,6 +11,7 @@
 #include "fo/runtime/log.hpp"
 #include "fo/wire/arp.hpp"
 #include "fo/wire/heartbeat.hpp"
+#include "optional_key.hpp"
 
 namespace fo::probe {
 
@@ -115,13 +116,8 @@ class Decoder final : public capture::PacketHandler {
 
 int run_decode(const DecodeOptions& options) {
     std::optional<wire::AuthKey> key;
-    if (!options.key_file.empty()) {
-        auto loaded = wire::AuthKey::load_file(options.key_file);
-        if (!loaded.key) {
-            runtime::log_error(loaded.error);
-            return 2;
-        }
-        key = std::move(loaded.key);
+    if (!load_optional_key(options.key_file, key)) {
+        return 2;
     }
     auto source = capture::open_capture_file(options.file);
     Decoder decoder(options, key ? &*key : nullptr);

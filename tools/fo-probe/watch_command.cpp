@@ -12,6 +12,7 @@
 #include "fo/runtime/clock.hpp"
 #include "fo/runtime/event_loop.hpp"
 #include "fo/runtime/log.hpp"
+#include "optional_key.hpp"
 
 namespace fo::probe {
 
@@ -38,13 +39,8 @@ class WatchHandler final : public capture::PacketHandler {
 
 int run_watch(const WatchOptions& options) {
     std::optional<wire::AuthKey> key;
-    if (!options.key_file.empty()) {
-        auto loaded = wire::AuthKey::load_file(options.key_file);
-        if (!loaded.key) {
-            runtime::log_error(loaded.error);
-            return 2;
-        }
-        key = std::move(loaded.key);
+    if (!load_optional_key(options.key_file, key)) {
+        return 2;
     }
     const std::string filter =
         capture::build_filter_expression(capture::FilterSpec{options.port, std::nullopt, options.arp});

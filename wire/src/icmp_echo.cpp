@@ -24,46 +24,21 @@ std::vector<std::uint8_t> encode_echo_request(std::uint16_t identifier, std::uin
 }
 
 DecodeResult<EchoReply> decode_echo_reply_frame(std::span<const std::uint8_t> frame) {
-    ByteReader reader(frame);
-    EthernetHeader ethernet;
-    if (!read_ethernet(reader, ethernet)) {
-        return DropReason::too_short;
+    auto ip = decode_ipv4_frame(frame);
+    if (!ip) {
+        return ip.reason();
     }
-    if (ethernet.ether_type != kEtherTypeIpv4) {
-        return DropReason::not_ipv4;
-    }
-    const std::span<const std::uint8_t> ip_packet = reader.rest();
-    std::uint8_t version_ihl = 0;
-    if (!reader.read_u8(version_ihl)) {
-        return DropReason::too_short;
-    }
-    const std::size_t header_length = static_cast<std::size_t>(version_ihl & 0x0FU) * 4;
-    if ((version_ihl >> 4U) != 4 || header_length < kIpv4HeaderSize || header_length > ip_packet.size()) {
-        return DropReason::bad_ip_header;
-    }
-    std::uint8_t protocol = 0;
-    std::uint16_t total_length = 0;
-    std::uint32_t source = 0;
-    reader.skip(1);
-    reader.read_u16(total_length);
-    reader.skip(5);
-    reader.read_u8(protocol);
-    reader.skip(2);
-    reader.read_u32(source);
-    if (total_length < header_length || total_length > ip_packet.size()) {
-        return DropReason::bad_ip_length;
-    }
-    ByteReader icmp(ip_packet.subspan(header_length, total_length - header_length));
+    ByteReader icmp(ip->payload);
     std::uint8_t type = 0;
     EchoReply reply;
-    if (protocol != kIpProtocolIcmp || !icmp.read_u8(type) || type != kIcmpEchoReply) {
-        return DropReason::not_udp;
+    if (ip->protocol != kIpProtocolIcmp || !icmp.read_u8(type) || type != kIcmpEchoReply) {
+        return DropReason::not_udp;  // "not ours": neither UDP nor an echo reply
     }
     if (!icmp.skip(3) || !icmp.read_u16(reply.identifier) || !icmp.skip(2) || !icmp.read_u64(reply.probe_index)) {
         return DropReason::payload_too_short;
     }
-    reply.source_mac = ethernet.source;
-    reply.source_ip = Ipv4Address{source};
+    reply.source_mac = ip->ethernet.source;
+    reply.source_ip = ip->source;
     return reply;
 }
 

@@ -41,14 +41,13 @@ void write_ethernet(ByteWriter& writer, const EthernetHeader& header) {
     writer.write_u16(header.ether_type);
 }
 
-DecodeResult<UdpDatagram> decode_udp_frame(std::span<const std::uint8_t> frame, std::uint16_t port,
-                                           bool verify_udp_checksum) {
+DecodeResult<Ipv4Packet> decode_ipv4_frame(std::span<const std::uint8_t> frame) {
     ByteReader reader(frame);
-    EthernetHeader ethernet;
-    if (!read_ethernet(reader, ethernet)) {
+    Ipv4Packet packet;
+    if (!read_ethernet(reader, packet.ethernet)) {
         return DropReason::too_short;
     }
-    if (ethernet.ether_type != kEtherTypeIpv4) {
+    if (packet.ethernet.ether_type != kEtherTypeIpv4) {
         return DropReason::not_ipv4;
     }
 
@@ -65,20 +64,16 @@ DecodeResult<UdpDatagram> decode_udp_frame(std::span<const std::uint8_t> frame, 
     std::uint16_t total_length = 0;
     std::uint16_t identification = 0;
     std::uint16_t flags_fragment = 0;
-    std::uint8_t ttl = 0;
-    std::uint8_t protocol = 0;
     std::uint16_t header_checksum = 0;
-    std::uint32_t source = 0;
-    std::uint32_t destination = 0;
     reader.read_u8(tos);
     reader.read_u16(total_length);
     reader.read_u16(identification);
     reader.read_u16(flags_fragment);
-    reader.read_u8(ttl);
-    reader.read_u8(protocol);
+    reader.read_u8(packet.ttl);
+    reader.read_u8(packet.protocol);
     reader.read_u16(header_checksum);
-    reader.read_u32(source);
-    reader.read_u32(destination);
+    reader.read_u32(packet.source.value);
+    reader.read_u32(packet.destination.value);
     // Ethernet pads short frames, so the frame may be longer than the IP packet.
     if (total_length < header_length || total_length > ip_packet.size()) {
         return DropReason::bad_ip_length;
@@ -89,12 +84,20 @@ DecodeResult<UdpDatagram> decode_udp_frame(std::span<const std::uint8_t> frame, 
     if ((flags_fragment & (kFlagMoreFragments | kFragmentOffsetMask)) != 0) {
         return DropReason::ip_fragment;
     }
-    if (protocol != kIpProtocolUdp) {
+    packet.payload = ip_packet.subspan(header_length, total_length - header_length);
+    return packet;
+}
+
+DecodeResult<UdpDatagram> decode_udp_frame(std::span<const std::uint8_t> frame, std::uint16_t port,
+                                           bool verify_udp_checksum) {
+    auto ip = decode_ipv4_frame(frame);
+    if (!ip) {
+        return ip.reason();
+    }
+    if (ip->protocol != kIpProtocolUdp) {
         return DropReason::not_udp;
     }
-    reader.skip(header_length - kIpv4HeaderSize);
-
-    const std::span<const std::uint8_t> udp_segment = ip_packet.subspan(header_length, total_length - header_length);
+    const std::span<const std::uint8_t> udp_segment = ip->payload;
     ByteReader udp(udp_segment);
     std::uint16_t source_port = 0;
     std::uint16_t destination_port = 0;
@@ -111,16 +114,16 @@ DecodeResult<UdpDatagram> decode_udp_frame(std::span<const std::uint8_t> frame, 
         return DropReason::bad_udp_length;
     }
     if (udp_checksum != 0 && verify_udp_checksum) {  // RFC 768: zero means the sender computed none
-        const std::uint32_t sum = pseudo_header_sum(Ipv4Address{source}, Ipv4Address{destination}, udp_length);
+        const std::uint32_t sum = pseudo_header_sum(ip->source, ip->destination, udp_length);
         if (checksum_finish(checksum_partial(udp_segment, sum)) != 0) {
             return DropReason::bad_udp_checksum;
         }
     }
 
     UdpDatagram datagram;
-    datagram.endpoints = UdpEndpoints{ethernet.source,          ethernet.destination, Ipv4Address{source},
-                                      Ipv4Address{destination}, source_port,          destination_port};
-    datagram.ttl = ttl;
+    datagram.endpoints = UdpEndpoints{ip->ethernet.source, ip->ethernet.destination, ip->source, ip->destination,
+                                      source_port,         destination_port};
+    datagram.ttl = ip->ttl;
     datagram.payload = udp_segment.subspan(kUdpHeaderSize);
     return datagram;
 }

@@ -39,6 +39,19 @@ struct UdpEndpoints {
     std::uint16_t destination_port = 0;
 };
 
+/// An IPv4 packet in an Ethernet frame, after the IPv4 checks.
+struct Ipv4Packet {
+    EthernetHeader ethernet;
+    Ipv4Address source;
+    Ipv4Address destination;
+    std::uint8_t protocol = 0;
+    std::uint8_t ttl = 0;
+    std::span<const std::uint8_t> payload;  // points into the frame, padding excluded
+};
+
+/// Ethernet and IPv4 checks, in the documented order (too_short .. ip_fragment).
+DecodeResult<Ipv4Packet> decode_ipv4_frame(std::span<const std::uint8_t> frame);
+
 struct UdpDatagram {
     UdpEndpoints endpoints;
     std::uint8_t ttl = 0;
