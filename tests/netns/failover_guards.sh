@@ -5,6 +5,7 @@
 #  5. Test exits 1: no takeover, and the admin is notified;
 #  6. hooks run in order with their arguments; a hanging hook is killed at its
 #     timeout and the takeover completes;
+#  a secondary whose own service link is down says it cannot stand by;
 #  and SIGHUP reloads the configuration (a broken file is refused).
 # Mail goes through a fake sendmail that appends each message to a file.
 # usage: failover_guards.sh HEARTBEATD FO_PROBE PCAP_REPLAY ARP_SEND FAILOVERD FOCTL
@@ -49,6 +50,14 @@ fo_check "no hook ran" test ! -e "$W/hooks.txt"
 fo_check "DEGRADED logged as a state change" grep -q "peer: ALIVE -> DEGRADED" "$W/secondary-two.log"
 fo_check "the admin was mailed about the anomaly" grep -q "Subject: .*network anomaly: link priv0 silent" "$W/mail.txt"
 ip -n "$primary" link set priv0 up
+
+echo "== a secondary whose own LAN cable is pulled says it cannot stand by"
+ip -n "$lan" link set s-lan down
+fo_wait_for "cannot stand by" "$W/mail.txt" 5 || true
+fo_check "the admin was mailed that the secondary cannot stand by" grep -q "Subject: .*cannot stand by" "$W/mail.txt"
+fo_check "and it took nothing over" test "$(fo_status secondary '.counters.takeovers')" -eq 0
+ip -n "$lan" link set s-lan up
+fo_wait_status secondary '.peer.state == "alive"' 10
 
 echo "== 6. hooks in order, a hanging hook killed, takeover completes"
 ip -n "$lan" link set p-lan down
