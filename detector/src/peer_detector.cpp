@@ -58,17 +58,6 @@ bool PeerDetector::any_link_late(std::int64_t now_ns) const {
     });
 }
 
-std::optional<std::int64_t> PeerDetector::next_late(std::int64_t now_ns) const {
-    std::optional<std::int64_t> earliest;
-    for (const LinkStatus& link : links_) {
-        const std::int64_t late = link_late_time(link);
-        if (link.state == LinkState::up && late > now_ns) {
-            earliest = earliest ? std::min(*earliest, late) : late;
-        }
-    }
-    return earliest;
-}
-
 void PeerDetector::set_link_state(std::size_t link, LinkState to, std::string_view reason) {
     LinkStatus& status = links_[link];
     if (status.state == to) {

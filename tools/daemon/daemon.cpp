@@ -176,7 +176,7 @@ class Daemon {
     void shutdown();
     void reload();
     void serve_status();
-    nlohmann::json status() const;
+    nlohmann::json status();
     std::string handle_command(const std::string& command);
     std::int64_t now() const { return clock_.now_ns(); }
 
@@ -222,7 +222,6 @@ class Daemon {
     std::uint64_t probes_since_start_ = 0;  // the probe before the last: answers since then are current
     std::int64_t probing_since_ns_ = 0;     // 0: not probing
     std::int64_t carrier_back_ns_ = 0;      // when our last link came back
-    std::int64_t realtime_to_monotonic_ = 0;
     bool stopping_ = false;
 };
 
@@ -348,8 +347,7 @@ void Daemon::on_packet(std::size_t link, std::span<const std::uint8_t> frame, st
 }
 
 void Daemon::drain(std::size_t link) {
-    realtime_to_monotonic_ = now() - runtime::realtime_ns();
-    handlers_[link].realtime_to_monotonic = realtime_to_monotonic_;
+    handlers_[link].realtime_to_monotonic = now() - runtime::realtime_ns();
     int count = 0;
     for (int round = 0; round < 16; ++round) {
         const auto status = links_[link].capture->read_waiting(handlers_[link], kPacketsPerRead, count);
@@ -776,7 +774,7 @@ void Daemon::reload() {
              (restart_needed ? "; links, addresses, interval and role changes need a restart" : ""));
 }
 
-nlohmann::json Daemon::status() const {
+nlohmann::json Daemon::status() {
     nlohmann::json out;
     out["role"] = wire::to_string(config_.role);
     out["node_id"] = node_id_;
@@ -808,12 +806,11 @@ nlohmann::json Daemon::status() const {
              {"send_errors", emitted[i].send_errors},
              {"peer_mac", links_[i].peer_mac ? links_[i].peer_mac->to_string() : "broadcast"}});
     }
-    auto& takeover = const_cast<takeover::TakeoverController&>(*takeover_);
     out["addresses_configured"] = nlohmann::json::array();
     for (const auto& address : config_.addresses) {
         out["addresses_configured"].push_back(address.text() + "@" + address.interface);
     }
-    out["addresses_held"] = takeover.addresses_present();
+    out["addresses_held"] = takeover_->addresses_present();
     out["hooks"] = nlohmann::json::array();
     for (const auto& hook : takeover_->last_hook_results()) {
         out["hooks"].push_back({{"name", hook.name}, {"exit", hook.exit_code}, {"timed_out", hook.timed_out}});

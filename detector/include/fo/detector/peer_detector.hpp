@@ -90,8 +90,6 @@ class PeerDetector {
     /// A link is late once its peer missed half a beat beyond one interval:
     /// the moment to start preparing a takeover (probes), well before DEAD.
     [[nodiscard]] bool any_link_late(std::int64_t now_ns) const;
-    /// The next moment an up link becomes late, if it is still in the future.
-    [[nodiscard]] std::optional<std::int64_t> next_late(std::int64_t now_ns) const;
 
     [[nodiscard]] PeerState peer_state() const { return peer_state_; }
     [[nodiscard]] const std::vector<LinkStatus>& links() const { return links_; }
