@@ -18,6 +18,7 @@ packages=(
   clang libclang-rt-14-dev    # libFuzzer target and sanitizer runtimes
   clang-format clang-tidy     # style checks in the test command
   iproute2 jq procps python3  # netns tests; python3 runs run-clang-tidy
+  nftables                    # netns tests: loss and partitions (netdev ingress/egress drops)
 )
 
 missing=()
