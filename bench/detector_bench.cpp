@@ -19,6 +19,8 @@ struct RecordedStream {
     std::vector<std::int64_t> arrivals;
 };
 
+constexpr std::uint64_t kReceiverEpoch = 0xB0B;
+
 const RecordedStream& stream() {
     static const RecordedStream recorded = [] {
         RecordedStream built;
@@ -27,6 +29,8 @@ const RecordedStream& stream() {
             const std::size_t link = i % 2;
             fo::wire::Heartbeat beat = fo::testing::sample_beat(i / 2 + 1);
             beat.link_id = static_cast<std::uint8_t>(link);
+            beat.echo_epoch = kReceiverEpoch;  // frames of an up session
+            beat.echo_sequence = i / 2 + 1;
             built.frames.push_back(fo::testing::beat_frame(beat, &key));
             built.links.push_back(link);
             // 1 ms beats with up to 60 us of jitter, both links.
@@ -49,7 +53,8 @@ void BM_ReceivePath_DecodeMacReplayDetector(benchmark::State& state) {
     const RecordedStream& recorded = stream();
     const fo::wire::AuthKey key = fo::testing::test_key();
     auto detector = std::make_unique<fo::detector::PeerDetector>(two_links(), 0);
-    auto intake = std::make_unique<fo::detector::BeatIntake>(*detector, 2, fo::wire::kDefaultHeartbeatPort, &key);
+    auto intake = std::make_unique<fo::detector::BeatIntake>(*detector, 2, kReceiverEpoch, 2,
+                                                             fo::wire::kDefaultHeartbeatPort, &key);
     std::size_t next = 0;
     for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
         if (next == recorded.frames.size()) {
@@ -60,7 +65,8 @@ void BM_ReceivePath_DecodeMacReplayDetector(benchmark::State& state) {
                 break;
             }
             detector = std::make_unique<fo::detector::PeerDetector>(two_links(), 0);
-            intake = std::make_unique<fo::detector::BeatIntake>(*detector, 2, fo::wire::kDefaultHeartbeatPort, &key);
+            intake = std::make_unique<fo::detector::BeatIntake>(*detector, 2, kReceiverEpoch, 2,
+                                                                fo::wire::kDefaultHeartbeatPort, &key);
             next = 0;
             state.ResumeTiming();
         }

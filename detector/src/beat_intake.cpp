@@ -2,6 +2,13 @@
 
 namespace fo::detector {
 
+BeatIntake::BeatIntake(PeerDetector& detector, std::uint32_t own_node_id, std::uint64_t own_epoch, std::size_t links,
+                       std::uint16_t port, const wire::AuthKey* key)
+    : detector_(detector),
+      own_node_id_(own_node_id),
+      options_{port, key},
+      sessions_(links, wire::LinkSession(own_epoch)) {}
+
 void BeatIntake::on_frame(std::size_t link, std::span<const std::uint8_t> frame, std::int64_t timestamp_ns) {
     auto decoded = wire::decode_heartbeat_frame(frame, options_);
     if (!decoded) {
@@ -13,16 +20,19 @@ void BeatIntake::on_frame(std::size_t link, std::span<const std::uint8_t> frame,
         ++own_frames_;  // looped back or a bridge echo: never evidence of the peer
         return;
     }
-    const auto verdict = replay_guard_.check(heartbeat.beat);
-    if (!verdict.accepted()) {
+    if (link >= sessions_.size()) {
+        return;
+    }
+    const auto verdict = sessions_[link].receive(heartbeat.beat);
+    if (!verdict.accepted) {
         drops_.count(verdict.reason);
         return;
     }
     ++accepted_;
-    // Every authentic frame from the peer is proof of life, whatever its type.
+    // Every frame of the session is proof of life, whatever its type.
     detector_.on_beat(link, heartbeat.beat, timestamp_ns);
-    if (heartbeat.beat.type != wire::MessageType::beat && message_handler_) {
-        message_handler_(link, heartbeat, timestamp_ns);
+    if (frame_handler_) {
+        frame_handler_(link, heartbeat, timestamp_ns);
     }
 }
 

@@ -121,6 +121,12 @@ void TakeoverController::announce(int remaining, std::uint64_t generation) {
     }
 }
 
+void TakeoverController::announce_again() {
+    if (holding_) {
+        announce(config_.garp.repeat, generation_);
+    }
+}
+
 void TakeoverController::schedule_refresh(std::uint64_t generation) {
     if (config_.garp.refresh_interval_ns <= 0) {
         return;

@@ -1,11 +1,11 @@
-#include "fo/heartbeatd/beat_emitter.hpp"
+#include "fo/inject/beat_emitter.hpp"
 
 #include <gtest/gtest.h>
 
 #include "fake_clock.hpp"
 #include "fake_transmitters.hpp"
 
-namespace fo::heartbeatd {
+namespace fo::inject {
 namespace {
 
 class BeatEmitterTest : public ::testing::Test {
@@ -58,4 +58,4 @@ TEST_F(BeatEmitterTest, AFailedSendUsesNoSequenceNumberAndIsCounted) {
 }
 
 }  // namespace
-}  // namespace fo::heartbeatd
+}  // namespace fo::inject

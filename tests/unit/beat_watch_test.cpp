@@ -98,8 +98,8 @@ TEST_F(BeatWatchTest, MalformedFramesAreCountedByReason) {
     }
 }
 
-TEST(IntervalHistogram, PercentilesAreNearestRankAndTailIsExact) {
-    IntervalHistogram histogram;
+TEST(IntervalHistogramTest, PercentilesAreNearestRankAndTailIsExact) {
+    detector::IntervalHistogram histogram;
     for (int i = 1; i <= 100; ++i) {
         histogram.add(static_cast<std::int64_t>(i) * 1000);  // 1..100 us
     }
@@ -109,7 +109,7 @@ TEST(IntervalHistogram, PercentilesAreNearestRankAndTailIsExact) {
     EXPECT_DOUBLE_EQ(histogram.percentile_us(1.0), 250'000.5);
     EXPECT_DOUBLE_EQ(histogram.max_us(), 250'000.0);
     EXPECT_EQ(histogram.count(), 101U);
-    EXPECT_DOUBLE_EQ(IntervalHistogram{}.percentile_us(0.5), 0.0);
+    EXPECT_DOUBLE_EQ(detector::IntervalHistogram{}.percentile_us(0.5), 0.0);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@ namespace {
 constexpr std::int64_t kIntervalUs = 10'000;  // the peer beats every 10 ms
 constexpr std::size_t kLan = 0;
 constexpr std::size_t kPrivate = 1;
+constexpr std::uint64_t kOwnEpoch = 0x5E55'1011;  // the receiver's boot epoch, echoed by the peer
 
 /// Two links, 10 ms x 3, a 1 s initial dead time; beats go through the real
 /// receive path (encode, decode with MAC, replay guard) under a fake clock.
@@ -34,6 +35,8 @@ class DetectorTest : public ::testing::Test {
         beat.node_id = 1;
         beat.link_id = static_cast<std::uint8_t>(link);
         beat.boot_epoch = epoch_;
+        beat.echo_epoch = kOwnEpoch;
+        beat.echo_sequence = ++echoed_sequence_;
         beat.interval_us = kIntervalUs;
         intake_.on_frame(link, testing::beat_frame(beat, signer != nullptr ? signer : &key_), clock_.now_ns());
     }
@@ -56,8 +59,9 @@ class DetectorTest : public ::testing::Test {
     testing::FakeClock clock_{1'000'000'000};
     wire::AuthKey key_ = testing::test_key();
     PeerDetector detector_{config(), clock_.now_ns()};
-    BeatIntake intake_{detector_, 2, wire::kDefaultHeartbeatPort, &key_};
+    BeatIntake intake_{detector_, 2, kOwnEpoch, 2, wire::kDefaultHeartbeatPort, &key_};
     std::uint64_t sequence_[2] = {0, 0};
+    std::uint64_t echoed_sequence_ = 0;
     std::uint64_t epoch_ = 77;
     int elapsed_ms_ = 0;
     std::vector<PeerChange> peer_changes_;
@@ -166,6 +170,7 @@ TEST_F(DetectorTest, DuplicatedAndReplayedBeatsAreNotProofOfLife) {
     wire::Heartbeat old = testing::sample_beat(3);
     old.node_id = 1;
     old.boot_epoch = epoch_;
+    old.echo_epoch = kOwnEpoch;
     old.interval_us = kIntervalUs;
     const auto replayed = testing::beat_frame(old, &key_);
     // Both links go silent; an attacker replays an old beat every 5 ms.
@@ -183,6 +188,7 @@ TEST_F(DetectorTest, ReorderedBeatIsAcceptedOnce) {
     wire::Heartbeat late = testing::sample_beat(sequence_[kLan] - 1);
     late.node_id = 1;
     late.boot_epoch = epoch_;
+    late.echo_epoch = kOwnEpoch;
     // Already accepted: a duplicate. A never-seen one inside the window is accepted.
     intake_.on_frame(kLan, testing::beat_frame(late, &key_), clock_.now_ns());
     EXPECT_EQ(intake_.drops().get(wire::DropReason::duplicate_sequence), 1U);

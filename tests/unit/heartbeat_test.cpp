@@ -12,14 +12,21 @@ using testing::sample_beat;
 
 TEST(HeartbeatPayload, GoldenBytesWithoutKey) {
     HeartbeatPayload payload{};
-    encode_heartbeat_payload(sample_beat(1), nullptr, payload);
+    Heartbeat beat = sample_beat(1);
+    beat.echo_epoch = 0xA1A2A3A4A5A6A7A8ULL;
+    beat.echo_sequence = 258;
+    beat.term = 7;
+    encode_heartbeat_payload(beat, nullptr, payload);
     const HeartbeatPayload expected{
         0x46, 0x4F, 0x48, 0x42,                          // magic "FOHB"
-        0x01, 0x01, 0x01, 0x02,                          // version, type beat, role primary, state active
-        0x00, 0x00, 0x00, 0x40,                          // auth none, link 0, length 64
+        0x02, 0x01, 0x01, 0x02,                          // version 2, type beat, role primary, state active
+        0x00, 0x00, 0x00, 0x58,                          // auth none, link 0, length 88
         0x00, 0x00, 0x00, 0x01,                          // node id 1
         0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,  // boot epoch
+        0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8,  // echoed epoch
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,  // sequence 1
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02,  // echoed sequence 258
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07,  // term 7
         0x17, 0x97, 0x9C, 0xFE, 0x36, 0x39, 0x42, 0x40,  // tx time ns
         0x00, 0x00, 0x03, 0xE8,                          // interval 1000 us
         0x00, 0x00, 0x00, 0x00,                          // reserved
@@ -45,6 +52,9 @@ TEST(HeartbeatFrame, RoundTripsEveryField) {
     beat.state = SenderState::releasing;
     beat.link_id = 1;
     beat.node_id = 0xCAFEBABE;
+    beat.echo_epoch = 0x0102030405060708ULL;
+    beat.echo_sequence = 0xFFFFFFFFFFFFFFFEULL;
+    beat.term = 0x8000000000000001ULL;
     const auto frame = beat_frame(beat, &key);
     ASSERT_EQ(frame.size(), kHeartbeatFrameSize);
     auto decoded = decode_heartbeat_frame(frame, HeartbeatDecodeOptions{kDefaultHeartbeatPort, &key});

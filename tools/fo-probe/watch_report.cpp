@@ -56,7 +56,7 @@ nlohmann::json watch_report_json(const BeatWatch& watch, const WatchOptions& opt
     report["frames_seen"] = watch.frames_seen();
     report["senders"] = nlohmann::json::array();
     for (const auto& [key, sender] : watch.senders()) {
-        const IntervalHistogram& intervals = sender.intervals;
+        const detector::IntervalHistogram& intervals = sender.intervals;
         report["senders"].push_back({
             {"node_id", key.node_id},
             {"link_id", key.link_id},
@@ -112,7 +112,7 @@ std::string watch_report_text(const BeatWatch& watch, double elapsed_s, const Ca
     std::string out = "watched " + fixed(elapsed_s) + " s, " + std::to_string(watch.frames_seen()) + " frames, MACs " +
                       (authenticated ? "verified" : "NOT verified (no key)") + "\n";
     for (const auto& [key, sender] : watch.senders()) {
-        const IntervalHistogram& intervals = sender.intervals;
+        const detector::IntervalHistogram& intervals = sender.intervals;
         out += "node " + hex32(key.node_id) + " link " + std::to_string(key.link_id) + "  " + sender.mac.to_string() +
                " " + sender.ip.to_string() + "  " + std::string(wire::to_string(sender.role)) + "/" +
                std::string(wire::to_string(sender.state)) + "  epoch " + hex64(sender.boot_epoch) + "\n";

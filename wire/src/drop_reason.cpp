@@ -26,6 +26,9 @@ std::string_view to_string(DropReason reason) {
         case DropReason::duplicate_sequence: return "duplicate_sequence";
         case DropReason::stale_sequence: return "stale_sequence";
         case DropReason::stale_epoch: return "stale_epoch";
+        case DropReason::unechoed_epoch: return "unechoed_epoch";
+        case DropReason::stale_session: return "stale_session";
+        case DropReason::foreign_node: return "foreign_node";
         case DropReason::not_arp: return "not_arp";
         case DropReason::bad_arp_header: return "bad_arp_header";
         case DropReason::unknown_arp_operation: return "unknown_arp_operation";

@@ -32,7 +32,10 @@ void write_fields(ByteWriter& writer, const Heartbeat& beat, AuthType auth) {
     writer.write_u16(static_cast<std::uint16_t>(kHeartbeatPayloadSize));
     writer.write_u32(beat.node_id);
     writer.write_u64(beat.boot_epoch);
+    writer.write_u64(beat.echo_epoch);
     writer.write_u64(beat.sequence);
+    writer.write_u64(beat.echo_sequence);
+    writer.write_u64(beat.term);
     writer.write_u64(beat.tx_time_ns);
     writer.write_u32(beat.interval_us);
     writer.write_u32(0);  // reserved
@@ -139,7 +142,10 @@ DecodeResult<HeartbeatFrame> parse_heartbeat_frame(std::span<const std::uint8_t>
     beat.auth = static_cast<AuthType>(auth);
     reader.read_u32(beat.node_id);
     reader.read_u64(beat.boot_epoch);
+    reader.read_u64(beat.echo_epoch);
     reader.read_u64(beat.sequence);
+    reader.read_u64(beat.echo_sequence);
+    reader.read_u64(beat.term);
     reader.read_u64(beat.tx_time_ns);
     reader.read_u32(beat.interval_us);
     reader.read_u32(reserved);  // ignored on receipt so that later versions can use it

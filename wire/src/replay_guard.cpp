@@ -36,8 +36,7 @@ ReplayGuard::Verdict ReplayGuard::check(const Heartbeat& beat) {
         }
         Window window;
         window.epoch = beat.boot_epoch;
-        window.highest = beat.sequence;
-        window.seen = 1;
+        window.sequences.reset(beat.sequence);
         window.last_used = ++use_counter_;
         windows_.emplace(key, window);
         return Verdict{Outcome::first, DropReason::duplicate_sequence, 0};
@@ -49,28 +48,18 @@ ReplayGuard::Verdict ReplayGuard::check(const Heartbeat& beat) {
         }
         window.retire_current();
         window.epoch = beat.boot_epoch;
-        window.highest = beat.sequence;
-        window.seen = 1;
+        window.sequences.reset(beat.sequence);
         window.last_used = ++use_counter_;
         return Verdict{Outcome::new_epoch, DropReason::duplicate_sequence, 0};
     }
-    if (beat.sequence > window.highest) {
-        const std::uint64_t advance = beat.sequence - window.highest;
-        window.seen = advance >= kReorderWindow ? 0 : window.seen << advance;
-        window.seen |= 1U;
-        window.highest = beat.sequence;
-        window.last_used = ++use_counter_;
-        return Verdict{Outcome::in_order, DropReason::duplicate_sequence, advance - 1};
+    const auto verdict = window.sequences.accept(beat.sequence);
+    switch (verdict.outcome) {
+        case SequenceWindow::Outcome::rejected: return Verdict{Outcome::rejected, verdict.reason, 0};
+        case SequenceWindow::Outcome::in_order:
+            window.last_used = ++use_counter_;
+            return Verdict{Outcome::in_order, DropReason::duplicate_sequence, verdict.skipped};
+        case SequenceWindow::Outcome::reordered: break;
     }
-    const std::uint64_t behind = window.highest - beat.sequence;
-    if (behind >= kReorderWindow) {
-        return Verdict{Outcome::rejected, DropReason::stale_sequence, 0};
-    }
-    const std::uint64_t bit = std::uint64_t{1} << behind;
-    if ((window.seen & bit) != 0) {
-        return Verdict{Outcome::rejected, DropReason::duplicate_sequence, 0};
-    }
-    window.seen |= bit;
     window.last_used = ++use_counter_;
     return Verdict{Outcome::reordered, DropReason::duplicate_sequence, 0};
 }

@@ -49,6 +49,9 @@ class TakeoverController {
     /// Test (unless forced), PreRel, addresses removed, `after_removed`
     /// (the "released" frame), PostRel, notification. Forced: no veto.
     bool release(const std::string& reason, bool forced, const std::function<void()>& after_removed = {});
+    /// A fresh gratuitous-ARP burst while holding: another holder was heard,
+    /// and caches may point at it.
+    void announce_again();
 
     [[nodiscard]] bool holding() const { return holding_; }
     [[nodiscard]] const TakeoverCounters& counters() const { return counters_; }

@@ -33,6 +33,9 @@ enum class DropReason : std::uint8_t {
     duplicate_sequence,     // inside the reorder window, already accepted
     stale_sequence,         // older than the reorder window
     stale_epoch,            // a boot epoch this sender already left behind
+    unechoed_epoch,         // does not echo our current boot epoch: made before this session, never proof of life
+    stale_session,          // echoes us, but from a peer epoch older than the session's (RFC 5880 6.8.6 model)
+    foreign_node,           // another node id than the session's peer on this link
     not_arp,                // EtherType is not ARP (ARP decoder)
     bad_arp_header,         // not Ethernet/IPv4 ARP (htype 1, ptype 0x0800, hlen 6, plen 4)
     unknown_arp_operation,  // neither request (1) nor reply (2)

@@ -14,9 +14,11 @@ namespace fo::wire {
 /// Apple's heartbeatd/failoverd used UDP port 1694.
 inline constexpr std::uint16_t kDefaultHeartbeatPort = 1694;
 inline constexpr std::uint32_t kHeartbeatMagic = 0x464F4842;  // "FOHB"
-inline constexpr std::uint8_t kHeartbeatVersion = 1;
-/// Fixed payload size: 48 bytes of fields plus the 16-byte MAC trailer.
-inline constexpr std::size_t kHeartbeatPayloadSize = 64;
+/// Version 2 added the session echo (RFC 5880 6.8.6's "Your Discriminator"
+/// as the model) and the ownership term; version 1 frames are refused.
+inline constexpr std::uint8_t kHeartbeatVersion = 2;
+/// Fixed payload size: 72 bytes of fields plus the 16-byte MAC trailer.
+inline constexpr std::size_t kHeartbeatPayloadSize = 88;
 inline constexpr std::size_t kHeartbeatAuthenticatedSize = kHeartbeatPayloadSize - kMacSize;
 inline constexpr std::size_t kHeartbeatFrameSize =
     kEthernetHeaderSize + kIpv4HeaderSize + kUdpHeaderSize + kHeartbeatPayloadSize;
@@ -39,7 +41,17 @@ struct Heartbeat {
     std::uint8_t link_id = 0;
     std::uint32_t node_id = 0;
     std::uint64_t boot_epoch = 0;
+    /// The receiver's boot epoch as last heard on this link (0: none yet).
+    /// A frame is proof of life only to the receiver whose current epoch it
+    /// echoes: a frame recorded in an earlier session can never count.
+    std::uint64_t echo_epoch = 0;
     std::uint64_t sequence = 0;
+    /// The highest sequence heard from the receiver in echo_epoch on this
+    /// link: orders the sender's sessions without any memory of old epochs.
+    std::uint64_t echo_sequence = 0;
+    /// Ownership term: the holder that acquired last (higher term) keeps the
+    /// addresses when both find each other holding (docs/protocol.md).
+    std::uint64_t term = 0;
     std::uint64_t tx_time_ns = 0;   // sender's CLOCK_REALTIME; informational only
     std::uint32_t interval_us = 0;  // the sender's beat interval
 

@@ -7,6 +7,7 @@
 
 #include "fo/wire/drop_reason.hpp"
 #include "fo/wire/heartbeat.hpp"
+#include "fo/wire/sequence_window.hpp"
 
 namespace fo::wire {
 
@@ -28,7 +29,7 @@ inline SenderKey sender_of(const Heartbeat& beat) {
 class ReplayGuard {
   public:
     /// Beats up to this far behind the newest may still arrive (reordering).
-    static constexpr std::uint64_t kReorderWindow = 64;
+    static constexpr std::uint64_t kReorderWindow = SequenceWindow::kReorderWindow;
     /// Boot epochs a sender has left behind that we still recognise as stale.
     static constexpr std::size_t kRetiredEpochs = 8;
     /// Bound on tracked senders; the least recently heard is forgotten first.
@@ -49,8 +50,7 @@ class ReplayGuard {
   private:
     struct Window {
         std::uint64_t epoch = 0;
-        std::uint64_t highest = 0;
-        std::uint64_t seen = 0;  // bit i: sequence (highest - i) accepted
+        SequenceWindow sequences;
         std::array<std::uint64_t, kRetiredEpochs> retired{};
         std::size_t retired_count = 0;
         std::uint64_t last_used = 0;

@@ -5,7 +5,7 @@
 #include <span>
 #include <vector>
 
-#include "fo/probe/interval_histogram.hpp"
+#include "fo/detector/interval_histogram.hpp"
 #include "fo/wire/arp.hpp"
 #include "fo/wire/heartbeat.hpp"
 #include "fo/wire/replay_guard.hpp"
@@ -31,7 +31,7 @@ struct SenderStatistics {
     std::uint64_t restarts = 0;          // boot epoch changes
     std::int64_t first_arrival_ns = 0;
     std::int64_t last_arrival_ns = 0;
-    IntervalHistogram intervals;  // between consecutive in-order beats
+    detector::IntervalHistogram intervals;  // between consecutive in-order beats
 };
 
 /// One ARP frame seen on the wire.

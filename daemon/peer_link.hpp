@@ -7,7 +7,6 @@
 #include "fo/capture/packet_source.hpp"
 #include "fo/daemon/config.hpp"
 #include "fo/inject/heartbeat_sender.hpp"
-#include "fo/probe/interval_histogram.hpp"
 
 namespace fo::daemon {
 
@@ -18,9 +17,6 @@ struct PeerLink {
     std::unique_ptr<inject::LibnetHeartbeatSender> sender;
     std::unique_ptr<capture::PacketSource> capture;
     std::optional<wire::MacAddress> peer_mac;
-    bool carrier = true;
-    probe::IntervalHistogram intervals;  // between accepted peer beats, for status
-    std::int64_t last_counted_beat_ns = 0;
 
     void refresh_peer_mac(bool solicit);
     void resolve_at_start();

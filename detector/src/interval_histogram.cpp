@@ -1,9 +1,9 @@
-#include "fo/probe/interval_histogram.hpp"
+#include "fo/detector/interval_histogram.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace fo::probe {
+namespace fo::detector {
 
 void IntervalHistogram::add(std::int64_t interval_ns) {
     interval_ns = std::max<std::int64_t>(interval_ns, 0);
@@ -48,4 +48,4 @@ double IntervalHistogram::stddev_us() const {
     return count_ < 2 ? 0.0 : std::sqrt(m2_ / static_cast<double>(count_ - 1)) / 1000.0;
 }
 
-}  // namespace fo::probe
+}  // namespace fo::detector

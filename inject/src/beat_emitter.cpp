@@ -1,11 +1,11 @@
-#include "fo/heartbeatd/beat_emitter.hpp"
+#include "fo/inject/beat_emitter.hpp"
 
-namespace fo::heartbeatd {
+namespace fo::inject {
 
 BeatEmitter::BeatEmitter(const Identity& identity, WallClock wall_clock)
     : identity_(identity), wall_clock_(std::move(wall_clock)) {}
 
-void BeatEmitter::add_link(const std::string& interface, inject::HeartbeatTransmitter& transmitter) {
+void BeatEmitter::add_link(const std::string& interface, HeartbeatTransmitter& transmitter) {
     EmitterLinkStatistics link;
     link.interface = interface;
     link.link_id = static_cast<std::uint8_t>(links_.size());
@@ -25,6 +25,12 @@ std::size_t BeatEmitter::emit(wire::MessageType type) {
         beat.node_id = identity_.node_id;
         beat.boot_epoch = identity_.boot_epoch;
         beat.sequence = link.next_sequence;
+        if (echo_source_) {
+            const Echo echo = echo_source_(i);
+            beat.echo_epoch = echo.epoch;
+            beat.echo_sequence = echo.sequence;
+        }
+        beat.term = term_;
         beat.tx_time_ns = static_cast<std::uint64_t>(wall_clock_());
         beat.interval_us = identity_.interval_us;
         if (transmitters_[i]->send(beat)) {
@@ -39,4 +45,4 @@ std::size_t BeatEmitter::emit(wire::MessageType type) {
     return failures;
 }
 
-}  // namespace fo::heartbeatd
+}  // namespace fo::inject

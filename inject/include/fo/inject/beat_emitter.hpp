@@ -8,7 +8,7 @@
 #include "fo/inject/transmitters.hpp"
 #include "fo/wire/heartbeat.hpp"
 
-namespace fo::heartbeatd {
+namespace fo::inject {
 
 struct EmitterLinkStatistics {
     std::string interface;
@@ -19,8 +19,16 @@ struct EmitterLinkStatistics {
     std::string last_error;
 };
 
-/// Builds one beat per link per tick: own sequence per link, the boot epoch
-/// and the sender's state; hands each to that link's transmitter.
+/// What a frame on one link echoes back to the peer (its session's epoch
+/// and newest sequence, docs/protocol.md "Sessions").
+struct Echo {
+    std::uint64_t epoch = 0;
+    std::uint64_t sequence = 0;
+};
+
+/// Builds one frame per link per call: own sequence per link, the boot epoch,
+/// the echo of the peer's session on that link, our state and term; hands
+/// each to that link's transmitter.
 class BeatEmitter {
   public:
     struct Identity {
@@ -30,24 +38,30 @@ class BeatEmitter {
         std::uint32_t interval_us = 0;
     };
     using WallClock = std::function<std::int64_t()>;
+    using EchoSource = std::function<Echo(std::size_t link)>;
 
     BeatEmitter(const Identity& identity, WallClock wall_clock);
 
     /// The transmitter must outlive the emitter. Link ids follow the order.
-    void add_link(const std::string& interface, inject::HeartbeatTransmitter& transmitter);
+    void add_link(const std::string& interface, HeartbeatTransmitter& transmitter);
     void set_state(wire::SenderState state) { state_ = state; }
+    void set_term(std::uint64_t term) { term_ = term; }
+    void set_echo_source(EchoSource source) { echo_source_ = std::move(source); }
 
-    /// Sends one beat on every link; returns how many sends failed.
+    /// Sends one frame on every link; returns how many sends failed.
     std::size_t emit(wire::MessageType type = wire::MessageType::beat);
 
     [[nodiscard]] const std::vector<EmitterLinkStatistics>& links() const { return links_; }
+    [[nodiscard]] const Identity& identity() const { return identity_; }
 
   private:
     Identity identity_;
     WallClock wall_clock_;
+    EchoSource echo_source_;
     wire::SenderState state_ = wire::SenderState::starting;
+    std::uint64_t term_ = 0;
     std::vector<EmitterLinkStatistics> links_;
-    std::vector<inject::HeartbeatTransmitter*> transmitters_;
+    std::vector<HeartbeatTransmitter*> transmitters_;
 };
 
-}  // namespace fo::heartbeatd
+}  // namespace fo::inject

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace fo::probe {
+namespace fo::detector {
 
 /// Inter-arrival times with exact 1 us buckets up to kLinearLimitUs and the
 /// rare longer ones kept individually, so percentiles stay exact to 1 us
@@ -31,4 +31,4 @@ class IntervalHistogram {
     double m2_ = 0;
 };
 
-}  // namespace fo::probe
+}  // namespace fo::detector

@@ -1,0 +1,492 @@
+#include "fo/daemon/daemon.hpp"
+
+#include <net/if.h>
+#include <nlohmann/json.hpp>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <systemd/sd-daemon.h>
+
+#include "fo/capture/bpf_filter.hpp"
+#include "fo/capture/pcap_source.hpp"
+#include "fo/daemon/node.hpp"
+#include "fo/daemon/status.hpp"
+#include "fo/inject/arp_sender.hpp"
+#include "fo/runtime/clock.hpp"
+#include "fo/runtime/event_loop.hpp"
+#include "fo/runtime/log.hpp"
+#include "fo/runtime/process.hpp"
+#include "fo/takeover/carrier_watch.hpp"
+#include "fo/takeover/hook_runner.hpp"
+#include "fo/takeover/netlink_addresses.hpp"
+#include "fo/takeover/notifier.hpp"
+#include "peer_link.hpp"
+#include "run_daemon.hpp"
+
+// The daemon as a process: captures, the event loop, netlink, signals, the
+// status socket, systemd. Every decision is the Node's (node.cpp).
+
+namespace fo::daemon {
+
+namespace {
+
+using runtime::log_error;
+using runtime::log_info;
+using runtime::log_warning;
+
+constexpr int kPacketsPerRead = 256;
+constexpr std::int64_t kCarrierPollNs = 20'000'000;  // own cable state, every 20 ms
+constexpr std::int64_t kNeighborRecheckNs = 1'000'000'000;
+constexpr int kCaptureBufferBytes = 512 * 1024;       // > 2000 small frames: a 2 s stall at 1 ms
+constexpr std::int64_t kCaptureRetryNs = 10'000'000;  // a failed capture is reopened this often
+constexpr int kRealtimePriority = 50;
+
+class LoopScheduler final : public takeover::Scheduler {
+  public:
+    explicit LoopScheduler(runtime::EventLoop& loop) : loop_(loop) {}
+    void after(std::int64_t delay_ns, std::function<void()> callback) override {
+        auto shared = std::make_shared<std::function<void()>>(std::move(callback));
+        auto timer = std::make_shared<runtime::EventLoop::TimerId>(0);
+        *timer = loop_.add_timer(delay_ns, 0, [this, shared, timer](std::uint64_t) {
+            loop_.cancel_timer(*timer);
+            (*shared)();
+        });
+    }
+
+  private:
+    runtime::EventLoop& loop_;
+};
+
+std::string host_name() {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    return host;
+}
+
+class Daemon {
+  public:
+    Daemon(Config config, std::optional<wire::AuthKey> key, std::string config_path, bool summary_json)
+        : config_(std::move(config)),
+          key_(std::move(key)),
+          config_path_(std::move(config_path)),
+          summary_json_(summary_json),
+          scheduler_(loop_) {}
+
+    int run();
+
+  private:
+    struct CaptureHandler final : capture::PacketHandler {
+        Daemon* daemon = nullptr;
+        std::size_t link = 0;
+        std::int64_t realtime_to_monotonic = 0;
+        void on_packet(const capture::CapturedPacket& packet) override {
+            daemon->node_->on_frame(link, packet.data, packet.timestamp_ns + realtime_to_monotonic);
+        }
+    };
+
+    void setup();
+    void drain_all();
+    void drain(std::size_t link);
+    void after_input();
+    void rearm_detector_timer();
+    void on_detector_timer();
+    void poll_carrier();
+    void reopen_capture(std::size_t link, const std::string& why);
+    void on_carrier_event(int interface_index, bool carrier);
+    void shutdown();
+    void reload();
+    void serve_status();
+    nlohmann::json status();
+    std::string handle_command(const std::string& command);
+    std::int64_t now() const { return clock_.now_ns(); }
+
+    Config config_;
+    std::optional<wire::AuthKey> key_;
+    std::string config_path_;
+    bool summary_json_;
+    runtime::EventLoop loop_;
+    runtime::MonotonicClock clock_;
+    LoopScheduler scheduler_;
+    std::vector<PeerLink> links_;
+    std::vector<CaptureHandler> handlers_;
+    std::vector<capture::LiveCaptureOptions> capture_options_;
+    std::vector<bool> capture_failed_;
+    std::unique_ptr<takeover::NetlinkAddressManager> addresses_;
+    std::unique_ptr<takeover::CarrierWatch> carrier_watch_;
+    std::unique_ptr<takeover::DirectoryHookRunner> hooks_;
+    std::unique_ptr<takeover::MailNotifier> notifier_;
+    std::map<std::string, std::unique_ptr<inject::LibnetArpSender>> arp_senders_;
+    std::unique_ptr<Node> node_;
+    runtime::EventLoop::TimerId detector_timer_ = -1;
+    std::int64_t armed_deadline_ns_ = 0;
+    int status_fd_ = -1;
+    std::uint64_t reloads_handled_ = 0;
+    std::uint64_t reloads_refused_ = 0;
+};
+
+void Daemon::setup() {
+    const std::uint32_t node_id = config_.node_id != 0 ? config_.node_id : runtime::default_node_id();
+    const std::int64_t start = now();
+    std::map<std::string, bool> service_interfaces;
+    for (const auto& address : config_.addresses) {
+        service_interfaces[address.interface] = true;
+    }
+    NodeEdges edges;
+    for (const LinkConfig& link_config : config_.links) {
+        PeerLink link;
+        link.config = link_config;
+        inject::HeartbeatSenderOptions options;
+        options.interface = link_config.interface;
+        options.destination_ip = link_config.peer;
+        options.destination_mac = wire::MacAddress::broadcast();
+        options.port = config_.port;
+        options.key = key_ ? &*key_ : nullptr;
+        link.sender = std::make_unique<inject::LibnetHeartbeatSender>(options);
+        const capture::FilterSpec filter{config_.port, link.sender->source_mac(),
+                                         service_interfaces.count(link_config.interface) != 0};
+        capture::LiveCaptureOptions capture_options{link_config.interface, capture::build_filter_expression(filter)};
+        capture_options.buffer_bytes = kCaptureBufferBytes;
+        link.capture = capture::open_live_capture(capture_options);
+        capture_options_.push_back(capture_options);
+        capture_failed_.push_back(false);
+        links_.push_back(std::move(link));
+    }
+    for (const auto& [interface, unused] : service_interfaces) {
+        arp_senders_[interface] = std::make_unique<inject::LibnetArpSender>(interface);
+    }
+    addresses_ = std::make_unique<takeover::NetlinkAddressManager>();
+    hooks_ = std::make_unique<takeover::DirectoryHookRunner>(config_.hooks_dir, config_.hook_timeout_ns,
+                                                             [](const std::string& line) { log_info(line); });
+    notifier_ = std::make_unique<takeover::MailNotifier>(config_.sendmail, config_.mail_recipient, host_name(),
+                                                         [](const std::string& line) { log_info(line); });
+    for (PeerLink& link : links_) {
+        edges.transmitters.push_back(link.sender.get());
+        edges.link_macs.push_back(link.sender->source_mac());
+    }
+    edges.arp_for = [this](const std::string& interface) -> inject::ArpTransmitter* {
+        auto found = arp_senders_.find(interface);
+        return found == arp_senders_.end() ? nullptr : found->second.get();
+    };
+    edges.addresses = addresses_.get();
+    edges.hooks = hooks_.get();
+    edges.notifier = notifier_.get();
+    edges.scheduler = &scheduler_;
+    edges.wall_clock = runtime::realtime_ns;
+    edges.logger = [](const std::string& line) { log_info(line); };
+
+    // Start clean: a daemon (re)starting never holds addresses it did not
+    // acquire in this run, so a primary plugged back in cannot collide.
+    for (const auto& address : config_.addresses) {
+        std::string error;
+        if (addresses_->present(address)) {
+            log_warning("removing leftover service address " + address.text() + " from " + address.interface);
+            addresses_->remove(address, error);
+        }
+    }
+    const NodeIdentity identity{node_id, runtime::random_u64(), key_ ? &*key_ : nullptr};
+    node_ = std::make_unique<Node>(config_, identity, std::move(edges), start);
+    for (PeerLink& link : links_) {
+        link.resolve_at_start();
+        log_info("link " + link.config.interface + ": beats from " + link.sender->source_mac().to_string() + " to " +
+                 link.config.peer.to_string() + " every " + std::to_string(config_.interval_ns / 1000) + " us");
+    }
+    // Captures are read on our own beat tick and before every detector
+    // deadline, not on every frame: one wakeup per interval instead of one
+    // per frame per link (the cost that dominates at 1 ms). Detection is
+    // unaffected (the deadline reads first); messages wait at most one tick.
+    handlers_.resize(links_.size());
+    for (std::size_t i = 0; i < links_.size(); ++i) {
+        handlers_[i].daemon = this;
+        handlers_[i].link = i;
+    }
+}
+
+void Daemon::drain(std::size_t link) {
+    handlers_[link].realtime_to_monotonic = now() - runtime::realtime_ns();
+    int count = 0;
+    for (int round = 0; round < 16; ++round) {
+        const auto status = links_[link].capture->read_waiting(handlers_[link], kPacketsPerRead, count);
+        if (status == capture::PacketSource::ReadStatus::error) {
+            // Typically "the interface went down". Retry soon: a watcher that
+            // silently stopped reading would see its peer as dead.
+            log_warning("link " + links_[link].config.interface + ": capture failed; reopening");
+            capture_failed_[link] = true;
+            scheduler_.after(kCaptureRetryNs, [this, link] {
+                if (capture_failed_[link]) {
+                    reopen_capture(link, "read error");
+                }
+            });
+            return;
+        }
+        if (count < kPacketsPerRead) {
+            break;
+        }
+    }
+}
+
+void Daemon::reopen_capture(std::size_t link, const std::string& why) {
+    PeerLink& peer_link = links_[link];
+    try {
+        peer_link.capture = capture::open_live_capture(capture_options_[link]);
+    } catch (const std::exception& error) {
+        log_error("link " + peer_link.config.interface + ": cannot reopen the capture (" + why + "): " + error.what());
+        capture_failed_[link] = true;
+        return;
+    }
+    capture_failed_[link] = false;
+}
+
+void Daemon::drain_all() {
+    for (std::size_t i = 0; i < links_.size(); ++i) {
+        if (!capture_failed_[i]) {
+            drain(i);
+        }
+    }
+}
+
+void Daemon::after_input() {
+    node_->decide(now());
+    // Beats only move deadlines later; a timer that fires before the current
+    // deadline simply re-arms. So the timer is touched only when a deadline
+    // moved earlier, or when the armed one is about to fire needlessly
+    // (beats arrived): a timerfd_settime is far cheaper than a wakeup that
+    // only finds the peer alive.
+    const auto deadline = node_->next_deadline();
+    const bool earlier = deadline && (armed_deadline_ns_ == 0 || *deadline < armed_deadline_ns_);
+    const bool about_to_fire_needlessly =
+        deadline && *deadline > armed_deadline_ns_ && armed_deadline_ns_ - now() < 2 * config_.interval_ns;
+    if (earlier || about_to_fire_needlessly) {
+        rearm_detector_timer();
+    }
+}
+
+void Daemon::rearm_detector_timer() {
+    const auto deadline = node_->next_deadline();
+    const std::int64_t current = now();
+    armed_deadline_ns_ = deadline ? std::max(*deadline, current + 1) : current + 1'000'000'000;
+    loop_.rearm_timer(detector_timer_, armed_deadline_ns_ - current, 0);
+}
+
+void Daemon::on_detector_timer() {
+    // A timer that fires late must first see every beat that arrived meanwhile.
+    drain_all();
+    node_->tick(now());
+    rearm_detector_timer();
+}
+
+void Daemon::on_carrier_event(int interface_index, bool carrier) {
+    for (std::size_t i = 0; i < links_.size(); ++i) {
+        if (static_cast<int>(if_nametoindex(links_[i].config.interface.c_str())) == interface_index &&
+            node_->carrier(i) != carrier) {
+            poll_carrier();  // one authoritative read of every link
+            return;
+        }
+    }
+}
+
+void Daemon::poll_carrier() {
+    bool changed = false;
+    for (std::size_t i = 0; i < links_.size(); ++i) {
+        if (capture_failed_[i] && node_->carrier(i)) {
+            reopen_capture(i, "retry");
+        }
+        const bool carrier = addresses_->carrier(links_[i].config.interface);
+        if (carrier != node_->carrier(i)) {
+            changed = true;
+            log_info("link " + links_[i].config.interface + ": our carrier " + (carrier ? "back" : "lost"));
+            if (carrier) {
+                // A capture socket may not survive its interface going down
+                // and up again; a fresh one costs nothing here.
+                reopen_capture(i, "carrier back");
+            }
+            node_->on_carrier(i, carrier, now());
+        }
+    }
+    if (changed) {
+        after_input();
+    }
+}
+
+void Daemon::shutdown() {
+    if (node_->role().stopping()) {
+        return;
+    }
+    log_info("stopping");
+    sd_notify(0, "STOPPING=1");
+    node_->shutdown(now());
+    loop_.stop();
+}
+
+void Daemon::reload() {
+    if (config_path_.empty()) {
+        log_info("SIGHUP: no configuration file to reload (started from flags)");
+        ++reloads_handled_;
+        return;
+    }
+    auto loaded = load_config_file(config_path_);
+    ++reloads_handled_;
+    if (!loaded.config) {
+        ++reloads_refused_;
+        for (const auto& error : loaded.errors) {
+            log_error("reload refused: " + error);
+        }
+        return;
+    }
+    // What can change in place; links, addresses, keys and role need a restart.
+    const Config& fresh = *loaded.config;
+    config_.failback = fresh.failback;
+    config_.failback_hold_down_ns = fresh.failback_hold_down_ns;
+    config_.hooks_dir = fresh.hooks_dir;
+    config_.hook_timeout_ns = fresh.hook_timeout_ns;
+    config_.mail_recipient = fresh.mail_recipient;
+    config_.sendmail = fresh.sendmail;
+    node_->set_failback(config_.failback, config_.failback_hold_down_ns);
+    *hooks_ = takeover::DirectoryHookRunner(config_.hooks_dir, config_.hook_timeout_ns,
+                                            [](const std::string& line) { log_info(line); });
+    notifier_->finish();
+    *notifier_ = takeover::MailNotifier(config_.sendmail, config_.mail_recipient, host_name(),
+                                        [](const std::string& line) { log_info(line); });
+    const bool restart_needed = fresh.links.size() != config_.links.size() ||
+                                fresh.addresses.size() != config_.addresses.size() ||
+                                fresh.interval_ns != config_.interval_ns || fresh.role != config_.role;
+    log_info(std::string("configuration reloaded from ") + config_path_ +
+             (restart_needed ? "; links, addresses, interval and role changes need a restart" : ""));
+}
+
+nlohmann::json Daemon::status() {
+    ProcessStatus process;
+    for (const PeerLink& link : links_) {
+        process.peer_macs.push_back(link.peer_mac ? link.peer_mac->to_string() : "broadcast");
+    }
+    process.addresses_held = node_->takeover().addresses_present();
+    process.mail_sent = notifier_->sent();
+    process.mail_failed = notifier_->failed();
+    process.reloads_handled = reloads_handled_;
+    process.reloads_refused = reloads_refused_;
+    return node_status(*node_, process, now());
+}
+
+std::string Daemon::handle_command(const std::string& command) {
+    if (command == "release") {
+        if (auto refused = node_->admin_release(now())) {
+            return nlohmann::json{{"error", *refused}}.dump();
+        }
+    }
+    return status().dump();
+}
+
+void Daemon::serve_status() {
+    if (config_.status_socket.empty()) {
+        return;
+    }
+    std::filesystem::create_directories(std::filesystem::path(config_.status_socket).parent_path());
+    ::unlink(config_.status_socket.c_str());
+    status_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (config_.status_socket.size() >= sizeof address.sun_path) {
+        throw std::runtime_error("status_socket path too long: " + config_.status_socket);
+    }
+    std::strncpy(address.sun_path, config_.status_socket.c_str(), sizeof address.sun_path - 1);
+    if (status_fd_ < 0 || bind(status_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        listen(status_fd_, 8) != 0) {
+        throw std::runtime_error("cannot listen on " + config_.status_socket + ": " + std::strerror(errno));
+    }
+    chmod(config_.status_socket.c_str(), 0600);
+    loop_.watch_readable(status_fd_, [this] {
+        const int client = accept4(status_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client < 0) {
+            return;
+        }
+        timeval timeout{0, 200'000};  // a slow client never stalls the daemon for long
+        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+        char buffer[64] = {};
+        const ssize_t got = read(client, buffer, sizeof buffer - 1);
+        std::string command = got > 0 ? std::string(buffer, static_cast<std::size_t>(got)) : "status";
+        command.erase(command.find_last_not_of(" \n\r\t") + 1);
+        const std::string reply = handle_command(command) + "\n";
+        (void)!write(client, reply.data(), reply.size());
+        close(client);
+    });
+}
+
+int Daemon::run() {
+    setup();
+    loop_.add_timer(0, config_.interval_ns, [this](std::uint64_t) {
+        node_->emit(now());
+        drain_all();
+        after_input();  // also starts the address probes once a beat is late
+    });
+    detector_timer_ = loop_.add_timer(config_.interval_ns, 0, [this](std::uint64_t) { on_detector_timer(); });
+    // Carrier: netlink link events as they happen, and a slow poll in case
+    // an event was lost (the netlink socket buffer can overflow).
+    carrier_watch_ = std::make_unique<takeover::CarrierWatch>(
+        [this](int interface_index, bool carrier) { on_carrier_event(interface_index, carrier); });
+    loop_.watch_readable(carrier_watch_->fd(), [this] { carrier_watch_->read_events(); });
+    poll_carrier();
+    loop_.add_timer(kCarrierPollNs, kCarrierPollNs, [this](std::uint64_t) {
+        notifier_->reap(now());
+        poll_carrier();
+        node_->decide(now());  // address probes and pending decisions advance without beats too
+    });
+    loop_.add_timer(kNeighborRecheckNs, kNeighborRecheckNs, [this](std::uint64_t) {
+        for (PeerLink& link : links_) {
+            link.refresh_peer_mac(true);
+        }
+    });
+    loop_.on_signal(SIGTERM, [this] { shutdown(); });
+    loop_.on_signal(SIGINT, [this] { shutdown(); });
+    loop_.on_signal(SIGHUP, [this] { reload(); });
+    serve_status();
+    std::uint64_t watchdog_us = 0;
+    if (sd_watchdog_enabled(0, &watchdog_us) > 0 && watchdog_us > 0) {
+        const auto half = static_cast<std::int64_t>(watchdog_us) * 500;
+        loop_.add_timer(half, half, [](std::uint64_t) { sd_notify(0, "WATCHDOG=1"); });
+    }
+    if (config_.realtime) {
+        if (auto failure = runtime::enter_realtime(kRealtimePriority); !failure.empty()) {
+            log_warning("realtime scheduling not available: " + failure);
+        }
+    }
+    log_info("node " + std::to_string(node_->identity().node_id) + " (" + std::string(wire::to_string(config_.role)) +
+             ") started, " + (key_ ? "HMAC-SHA256 authentication" : "NO authentication") + ", " +
+             std::to_string(config_.addresses.size()) + " service address(es), protocol version " +
+             std::to_string(wire::kHeartbeatVersion));
+    sd_notify(0, "READY=1");
+    loop_.run();
+    if (status_fd_ >= 0) {
+        close(status_fd_);
+        ::unlink(config_.status_socket.c_str());
+    }
+    notifier_->finish();  // the mail about our own release
+    for (const auto& link : node_->emitter().links()) {
+        log_info("link " + link.interface + ": sent " + std::to_string(link.sent) + " beats, " +
+                 std::to_string(link.send_errors) + " send errors");
+    }
+    if (summary_json_) {
+        std::cout << status().dump() << std::endl;
+    }
+    return 0;
+}
+
+}  // namespace
+
+int run_daemon(Config config, std::optional<wire::AuthKey> key, const std::string& config_path, bool summary_json) {
+    try {
+        Daemon daemon(std::move(config), std::move(key), config_path, summary_json);
+        return daemon.run();
+    } catch (const std::exception& error) {
+        log_error(error.what());
+        return 1;
+    }
+}
+
+}  // namespace fo::daemon

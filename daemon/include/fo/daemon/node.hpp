@@ -1,0 +1,99 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "fo/daemon/config.hpp"
+#include "fo/detector/beat_intake.hpp"
+#include "fo/detector/interval_histogram.hpp"
+#include "fo/detector/peer_detector.hpp"
+#include "fo/inject/beat_emitter.hpp"
+#include "fo/role/role_machine.hpp"
+#include "fo/takeover/takeover.hpp"
+
+namespace fo::daemon {
+
+/// The OS edges of one node: the daemon passes the real ones, the in-memory
+/// pair simulation fakes. Pointers must outlive the node.
+struct NodeEdges {
+    std::vector<inject::HeartbeatTransmitter*> transmitters;  // one per configured link, in order
+    std::vector<wire::MacAddress> link_macs;                 // ours, per link: ARP from them is not a claim
+    takeover::TakeoverController::ArpFor arp_for;
+    takeover::AddressManager* addresses = nullptr;
+    takeover::HookRunner* hooks = nullptr;
+    takeover::Notifier* notifier = nullptr;
+    takeover::Scheduler* scheduler = nullptr;
+    std::function<std::int64_t()> wall_clock;  // CLOCK_REALTIME, only written into frames
+    std::function<void(const std::string&)> logger;
+};
+
+struct NodeIdentity {
+    std::uint32_t node_id = 0;
+    std::uint64_t boot_epoch = 0;
+    const wire::AuthKey* key = nullptr;  // nullptr: --no-auth
+};
+
+/// One node of the pair without any OS call: frames in (intake -> sessions ->
+/// detector -> role machine), actions out (frames, probes, takeover). Data
+/// flows one way; every entry point takes the current monotonic time.
+class Node {
+  public:
+    Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::int64_t start_ns);
+
+    /// A captured frame on `link`: a heartbeat, or ARP on a service link.
+    /// Only records; decide() acts.
+    void on_frame(std::size_t link, std::span<const std::uint8_t> frame, std::int64_t arrival_ns);
+    /// One frame on every link: our state, term and each link's echo.
+    void emit(std::int64_t now);
+    /// Detector deadlines (feed every captured frame first), then decide.
+    void tick(std::int64_t now);
+    /// Lets the role machine decide and carries out what it asks.
+    void decide(std::int64_t now);
+    void on_carrier(std::size_t link, bool carrier, std::int64_t now);
+    std::optional<std::string> admin_release(std::int64_t now);
+    /// Releases (if holding) and says "released" with state stopping.
+    void shutdown(std::int64_t now);
+    void set_failback(FailbackPolicy policy, std::int64_t hold_down_ns);
+
+    [[nodiscard]] std::optional<std::int64_t> next_deadline() const { return detector_->next_deadline(); }
+    [[nodiscard]] const detector::PeerDetector& detector() const { return *detector_; }
+    [[nodiscard]] const detector::BeatIntake& intake() const { return *intake_; }
+    [[nodiscard]] const role::RoleMachine& role() const { return *role_; }
+    [[nodiscard]] takeover::TakeoverController& takeover() { return *takeover_; }
+    [[nodiscard]] const inject::BeatEmitter& emitter() const { return *emitter_; }
+    [[nodiscard]] const detector::IntervalHistogram& intervals(std::size_t link) const { return links_[link].intervals; }
+    [[nodiscard]] bool carrier(std::size_t link) const { return links_[link].carrier; }
+    [[nodiscard]] const Config& config() const { return config_; }
+    [[nodiscard]] const NodeIdentity& identity() const { return identity_; }
+    [[nodiscard]] role::PeerView peer_view(std::int64_t now) const;
+
+  private:
+    struct LinkState {
+        bool carrier = true;
+        bool service = false;  // a service address lives on this interface
+        detector::IntervalHistogram intervals;
+        std::int64_t last_counted_beat_ns = 0;
+    };
+
+    void run_actions(std::int64_t now);
+    void send_released();
+    [[nodiscard]] bool service_carrier() const;
+
+    Config config_;
+    NodeIdentity identity_;
+    NodeEdges edges_;
+    std::vector<LinkState> links_;
+    std::unique_ptr<detector::PeerDetector> detector_;
+    std::unique_ptr<detector::BeatIntake> intake_;
+    std::unique_ptr<role::RoleMachine> role_;
+    std::unique_ptr<takeover::TakeoverController> takeover_;
+    std::unique_ptr<inject::BeatEmitter> emitter_;
+    std::int64_t now_ = 0;  // of the entry point running: detector callbacks carry no time
+};
+
+}  // namespace fo::daemon

@@ -1,0 +1,213 @@
+#include "fo/daemon/node.hpp"
+
+#include "fo/wire/arp.hpp"
+
+namespace fo::daemon {
+
+namespace {
+constexpr int kReleasedRepeats = 3;
+constexpr std::uint16_t kEtherTypeArp = 0x0806;
+
+role::RoleConfig role_config(const Config& config, std::uint32_t node_id) {
+    role::RoleConfig out;
+    out.role = config.role;
+    out.node_id = node_id;
+    for (const auto& address : config.addresses) {
+        out.addresses.push_back(address.address.value);
+    }
+    out.manual_failback = config.failback == FailbackPolicy::manual;
+    out.failback_hold_down_ns = config.failback_hold_down_ns;
+    out.interval_ns = config.interval_ns;
+    out.miss_count = config.miss_count;
+    out.initial_dead_time_ns = config.initial_dead_time_ns;
+    return out;
+}
+}  // namespace
+
+Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::int64_t start_ns)
+    : config_(config), identity_(identity), edges_(std::move(edges)), now_(start_ns) {
+    const auto log = [this](const std::string& line) {
+        if (edges_.logger) {
+            edges_.logger(line);
+        }
+    };
+    detector::DetectorConfig detector_config;
+    for (const LinkConfig& link : config_.links) {
+        detector_config.link_names.push_back(link.interface);
+        LinkState state;
+        for (const auto& address : config_.addresses) {
+            state.service = state.service || address.interface == link.interface;
+        }
+        links_.push_back(std::move(state));
+    }
+    detector_config.miss_count = config_.miss_count;
+    detector_config.initial_dead_time_ns = config_.initial_dead_time_ns;
+    detector_config.assumed_interval_ns = config_.interval_ns;
+    detector_ = std::make_unique<detector::PeerDetector>(detector_config, start_ns, log);
+    intake_ = std::make_unique<detector::BeatIntake>(*detector_, identity_.node_id, identity_.boot_epoch,
+                                                     links_.size(), config_.port, identity_.key);
+    role_ = std::make_unique<role::RoleMachine>(role_config(config_, identity_.node_id), log);
+
+    detector_->subscribe([this](const detector::PeerChange& change) {
+        std::string silent;
+        for (const auto& link : detector_->links()) {
+            if (link.state != detector::LinkState::up) {
+                silent += (silent.empty() ? "" : ", ") + link.name;
+            }
+        }
+        role_->on_peer_change(change, silent, now_);
+    });
+    intake_->on_accepted([this](std::size_t link, const wire::HeartbeatFrame& frame, std::int64_t arrival_ns) {
+        LinkState& state = links_[link];
+        const auto& status = detector_->links()[link];
+        if (state.last_counted_beat_ns != 0 && status.last_beat_ns > state.last_counted_beat_ns) {
+            state.intervals.add(status.last_beat_ns - state.last_counted_beat_ns);
+        }
+        state.last_counted_beat_ns = status.last_beat_ns;
+        role_->on_peer_frame(frame.beat, arrival_ns);
+    });
+
+    takeover::TakeoverConfig takeover_config;
+    takeover_config.addresses = config_.addresses;
+    takeover_config.garp = config_.garp;
+    takeover_ = std::make_unique<takeover::TakeoverController>(takeover_config, *edges_.addresses, *edges_.hooks,
+                                                               *edges_.notifier, edges_.arp_for, *edges_.scheduler, log);
+
+    const inject::BeatEmitter::Identity emitter_identity{identity_.node_id, identity_.boot_epoch, config_.role,
+                                                         static_cast<std::uint32_t>(config_.interval_ns / 1000)};
+    emitter_ = std::make_unique<inject::BeatEmitter>(emitter_identity, edges_.wall_clock);
+    for (std::size_t i = 0; i < links_.size(); ++i) {
+        emitter_->add_link(config_.links[i].interface, *edges_.transmitters.at(i));
+    }
+    emitter_->set_echo_source([this](std::size_t link) {
+        const auto& session = intake_->sessions()[link];
+        return inject::Echo{session.echo_epoch(), session.echo_sequence()};
+    });
+}
+
+void Node::on_frame(std::size_t link, std::span<const std::uint8_t> frame, std::int64_t arrival_ns) {
+    if (link >= links_.size()) {
+        return;
+    }
+    now_ = arrival_ns;
+    if (frame.size() >= wire::kEthernetHeaderSize &&
+        ((frame[12] << 8) | frame[13]) == kEtherTypeArp) {  // NOLINT(readability-magic-numbers): EtherType offset
+        auto arp = wire::decode_arp_frame(frame);
+        if (arp && (link >= edges_.link_macs.size() || arp->sender_mac != edges_.link_macs[link])) {
+            role_->on_claim(arp->sender_ip.value, arrival_ns);
+        }
+        return;
+    }
+    intake_->on_frame(link, frame, arrival_ns);
+}
+
+role::PeerView Node::peer_view(std::int64_t now) const {
+    role::PeerView view;
+    view.state = detector_->peer_state();
+    view.any_link_late = detector_->any_link_late(now);
+    view.changes = detector_->counters().peer_changes;
+    for (const auto& link : detector_->links()) {
+        view.last_beat_ns = std::max(view.last_beat_ns, link.last_beat_ns);
+        view.interval_ns = std::max(view.interval_ns, link.peer_interval_ns);
+    }
+    return view;
+}
+
+void Node::emit(std::int64_t now) {
+    now_ = now;
+    emitter_->set_state(role::wire_state(role_->hold()));
+    emitter_->set_term(role_->term());
+    emitter_->emit(role_->outgoing_type());
+}
+
+void Node::send_released() {
+    emitter_->set_state(role::wire_state(role_->hold()));
+    emitter_->set_term(role_->term());
+    for (int i = 0; i < kReleasedRepeats; ++i) {
+        emitter_->emit(wire::MessageType::released);
+    }
+}
+
+void Node::tick(std::int64_t now) {
+    now_ = now;
+    detector_->on_tick(now);
+    decide(now);
+}
+
+void Node::decide(std::int64_t now) {
+    now_ = now;
+    role_->evaluate(peer_view(now), now);
+    run_actions(now);
+}
+
+void Node::run_actions(std::int64_t now) {
+    for (auto actions = role_->take_actions(); !actions.empty(); actions = role_->take_actions()) {
+        for (const role::Action& action : actions) {
+            switch (action.kind) {
+                case role::Action::Kind::probe:
+                    for (const auto& address : config_.addresses) {
+                        if (inject::ArpTransmitter* arp = edges_.arp_for(address.interface)) {
+                            arp->send_probe(address.address);
+                        }
+                    }
+                    break;
+                case role::Action::Kind::acquire: {
+                    const bool acquired = takeover_->acquire(action.reason);
+                    role_->on_acquire_result(acquired, peer_view(now), now);
+                    break;
+                }
+                case role::Action::Kind::release: {
+                    const bool released = takeover_->release(action.reason, action.forced, [this, now] {
+                        role_->on_addresses_removed(now);
+                        run_actions(now);  // "released" goes out between the removal and PostRel
+                    });
+                    role_->on_release_result(released, now);
+                    break;
+                }
+                case role::Action::Kind::send_released: send_released(); break;
+                case role::Action::Kind::announce: takeover_->announce_again(); break;
+                case role::Action::Kind::notify: edges_.notifier->notify(action.reason, action.body); break;
+            }
+        }
+    }
+}
+
+bool Node::service_carrier() const {
+    for (const LinkState& link : links_) {
+        if (link.service && !link.carrier) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void Node::on_carrier(std::size_t link, bool carrier, std::int64_t now) {
+    if (link >= links_.size() || links_[link].carrier == carrier) {
+        return;
+    }
+    now_ = now;
+    links_[link].carrier = carrier;
+    detector_->on_local_link(link, carrier, now);
+    role_->on_carrier(service_carrier(), carrier, now);
+}
+
+std::optional<std::string> Node::admin_release(std::int64_t now) {
+    now_ = now;
+    auto refused = role_->admin_release(peer_view(now), now);
+    run_actions(now);
+    return refused;
+}
+
+void Node::shutdown(std::int64_t now) {
+    now_ = now;
+    role_->shutdown(now);
+    run_actions(now);
+}
+
+void Node::set_failback(FailbackPolicy policy, std::int64_t hold_down_ns) {
+    config_.failback = policy;
+    config_.failback_hold_down_ns = hold_down_ns;
+    role_->set_failback(policy == FailbackPolicy::manual, hold_down_ns);
+}
+
+}  // namespace fo::daemon

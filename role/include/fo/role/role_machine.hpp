@@ -1,0 +1,194 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fo/detector/peer_detector.hpp"
+#include "fo/wire/heartbeat.hpp"
+
+namespace fo::role {
+
+/// Our side of the protocol, carried in every frame as wire::SenderState.
+enum class HoldState : std::uint8_t {
+    starting,   // primary: not holding, wants the addresses
+    standby,    // secondary: not holding
+    active,     // holding the addresses
+    releasing,  // primary: cannot serve (service link down), handed over
+    stopping,   // shutting down, handed over
+};
+std::string_view to_string(HoldState state);
+wire::SenderState wire_state(HoldState state);
+
+struct RoleConfig {
+    wire::Role role = wire::Role::primary;
+    std::uint32_t node_id = 0;
+    std::vector<std::uint32_t> addresses;  // service IPv4 addresses (host order); empty: a pure watcher
+    bool manual_failback = false;
+    std::int64_t failback_hold_down_ns = 0;
+    std::int64_t interval_ns = 100'000'000;
+    std::uint32_t miss_count = 3;
+    std::int64_t initial_dead_time_ns = 5'000'000'000;
+};
+
+/// What the detector says at the time of a call.
+struct PeerView {
+    detector::PeerState state = detector::PeerState::waiting;
+    bool any_link_late = false;
+    std::int64_t last_beat_ns = 0;  // the newest beat of the session on any link; 0: never
+    std::int64_t interval_ns = 0;   // the peer's advertised interval (largest over links); 0: unknown
+    std::uint64_t changes = 0;      // the detector's count of peer changes
+};
+
+struct Action {
+    enum class Kind : std::uint8_t {
+        probe,          // RFC 5227 probes for every service address
+        acquire,        // Test, PreAcq, addresses, GARP burst, PostAcq; answer with on_acquire_result
+        release,        // Test (unless forced), PreRel, remove, on_addresses_removed, PostRel; then on_release_result
+        send_released,  // "released" now, repeated (the peer may act at once)
+        announce,       // a fresh gratuitous-ARP burst for the addresses we hold
+        notify,         // mail and log
+    };
+    Kind kind = Kind::probe;
+    std::string reason;  // acquire, release; notify: the subject
+    std::string body;    // notify
+    bool forced = false; // release: no Test veto
+    bool operator==(const Action&) const = default;
+};
+std::string_view to_string(Action::Kind kind);
+
+struct RoleChange {
+    HoldState from = HoldState::standby;
+    HoldState to = HoldState::standby;
+    std::string reason;
+};
+
+struct RoleCounters {
+    std::uint64_t transitions = 0;
+    std::uint64_t yielded_to_newer_term = 0;  // released: the peer held with a newer term
+    std::uint64_t reasserted = 0;             // kept the addresses against an older-term holder, re-announced
+    std::uint64_t vetoed_acquisitions = 0;
+};
+
+/// The role and handover logic of one node, pure: inputs in (the peer's
+/// frames of the current session, detector changes, our carrier, ARP claims
+/// seen, ticks, admin commands, the results of acquire and release), actions
+/// out (take_actions). No OS calls and no clock: every input carries `now`.
+/// Every change of our state goes through set_hold, which logs
+/// `role secondary: standby -> active reason=...`, counts and publishes.
+///
+/// One owner after any heal: each acquisition takes a term above every term
+/// heard; a holder that hears its peer holding too yields when the peer's
+/// term is newer (ties: the primary keeps; same role: the higher node id) and
+/// otherwise re-announces the addresses once per conflict.
+class RoleMachine {
+  public:
+    using Logger = std::function<void(const std::string&)>;
+    using Subscriber = std::function<void(const RoleChange&)>;
+
+    RoleMachine(RoleConfig config, Logger logger = {});
+
+    void subscribe(Subscriber subscriber) { subscribers_.push_back(std::move(subscriber)); }
+    /// Reloadable parts only.
+    void set_failback(bool manual, std::int64_t hold_down_ns);
+
+    // Inputs.
+    /// A frame of the peer that its link's session accepted (echoes our epoch).
+    void on_peer_frame(const wire::Heartbeat& beat, std::int64_t now);
+    /// The detector's peer state changed; `silent_links` names the links not up.
+    void on_peer_change(const detector::PeerChange& change, const std::string& silent_links, std::int64_t now);
+    /// Our carrier: whether every service interface has it, and whether a link
+    /// just came back (the peer's beats have not had time to arrive yet).
+    void on_carrier(bool service_carrier, bool link_came_back, std::int64_t now);
+    /// An ARP frame from another MAC claiming one of our service addresses.
+    void on_claim(std::uint32_t address, std::int64_t now);
+    /// Decide: after every input and on every tick.
+    void evaluate(const PeerView& peer, std::int64_t now);
+    void on_acquire_result(bool acquired, const PeerView& peer, std::int64_t now);
+    /// From inside the release: the addresses are gone, PostRel has not run.
+    void on_addresses_removed(std::int64_t now);
+    void on_release_result(bool released, std::int64_t now);
+    /// `foctl release`; returns an error text when refused.
+    std::optional<std::string> admin_release(const PeerView& peer, std::int64_t now);
+    void shutdown(std::int64_t now);
+
+    std::vector<Action> take_actions();
+
+    // Outputs read by the frame emitter.
+    [[nodiscard]] HoldState hold() const { return hold_; }
+    [[nodiscard]] wire::MessageType outgoing_type() const { return outgoing_type_; }
+    [[nodiscard]] std::uint64_t term() const { return term_; }
+    [[nodiscard]] bool stopping() const { return stopping_; }
+    [[nodiscard]] bool busy() const { return pending_ != Pending::none; }
+
+    // Status.
+    [[nodiscard]] const RoleConfig& config() const { return config_; }
+    [[nodiscard]] const RoleCounters& counters() const { return counters_; }
+    [[nodiscard]] const std::optional<RoleChange>& last_change() const { return last_change_; }
+    [[nodiscard]] std::optional<wire::SenderState> peer_sender_state() const { return peer_state_; }
+    [[nodiscard]] std::uint64_t peer_term() const { return peer_term_; }
+    [[nodiscard]] std::optional<std::string> last_acquire_reason() const { return last_acquire_reason_; }
+
+  private:
+    enum class Pending : std::uint8_t { none, acquire, release };
+
+    void set_hold(HoldState state, const std::string& reason);
+    void notify(const std::string& subject, const std::string& body);
+    void log(const std::string& line) const;
+    bool resolve_both_holding(const PeerView& peer);
+    void evaluate_primary(const PeerView& peer, std::int64_t now);
+    void evaluate_secondary(const PeerView& peer, std::int64_t now);
+    void probe(const PeerView& peer, std::int64_t now);
+    [[nodiscard]] std::int64_t probe_period(const PeerView& peer) const;
+    [[nodiscard]] bool addresses_in_use(const PeerView& peer, std::string& who) const;
+    void try_acquire(const std::string& reason, bool handover, const PeerView& peer, std::int64_t now);
+    void release(const std::string& reason, bool forced, HoldState next);
+
+    RoleConfig config_;
+    Logger logger_;
+    std::vector<Subscriber> subscribers_;
+    std::vector<Action> actions_;
+
+    HoldState hold_;
+    wire::MessageType outgoing_type_ = wire::MessageType::beat;
+    std::uint64_t term_ = 0;             // of our last acquisition; carried in every frame
+    std::uint64_t highest_term_ = 0;     // the highest term heard or held
+    Pending pending_ = Pending::none;
+    std::string pending_reason_;
+    std::uint64_t pending_term_ = 0;
+    HoldState pending_next_ = HoldState::standby;
+
+    // The peer, from the newest frame of the session.
+    std::optional<wire::SenderState> peer_state_;
+    std::optional<wire::Role> peer_role_;
+    std::uint32_t peer_node_ = 0;
+    std::uint64_t peer_term_ = 0;
+    bool peer_sent_released_ = false;
+    bool peer_requests_release_ = false;
+    std::int64_t peer_up_since_ns_ = 0;  // since when the peer beats without a DEAD in between
+    std::optional<std::uint64_t> reasserted_against_term_;
+
+    bool service_carrier_ = true;
+    std::int64_t carrier_back_ns_ = 0;
+    std::uint64_t vetoed_at_peer_change_ = ~std::uint64_t{0};
+    bool in_use_notified_ = false;
+    bool manual_failback_notified_ = false;
+    bool cannot_stand_by_notified_ = false;
+    bool release_requested_by_admin_ = false;
+    bool stopping_ = false;
+    std::map<std::uint32_t, std::int64_t> last_claim_ns_;  // service address -> last ARP claim by another MAC
+    std::int64_t last_probe_ns_ = 0;
+    std::int64_t previous_probe_ns_ = 0;
+    std::uint64_t probes_since_start_ = 0;
+    std::int64_t probing_since_ns_ = 0;  // 0: not probing
+
+    RoleCounters counters_;
+    std::optional<RoleChange> last_change_;
+    std::optional<std::string> last_acquire_reason_;
+};
+
+}  // namespace fo::role

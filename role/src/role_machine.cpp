@@ -1,0 +1,425 @@
+#include "fo/role/role_machine.hpp"
+
+#include <algorithm>
+
+#include "fo/wire/addresses.hpp"
+
+namespace fo::role {
+
+namespace {
+using detector::PeerState;
+
+constexpr std::int64_t kMinimumProbePeriodNs = 1'000'000;  // RFC 5227 probes at most every 1 ms, only while the peer is quiet
+// Probing must have run this many probe periods before a claim. In a LAN an
+// ARP answer takes well under a millisecond; probing starts when the first
+// beat is late, so by DEAD (miss_count x interval) the window has passed.
+constexpr std::int64_t kProbeWindowPeriods = 1;
+constexpr std::uint64_t kProbesBeforeClaim = 2;
+
+bool peer_heard_now(const PeerView& peer) {
+    return peer.state == PeerState::alive || peer.state == PeerState::degraded;
+}
+}  // namespace
+
+std::string_view to_string(HoldState state) {
+    switch (state) {
+        case HoldState::starting: return "starting";
+        case HoldState::standby: return "standby";
+        case HoldState::active: return "active";
+        case HoldState::releasing: return "releasing";
+        case HoldState::stopping: return "stopping";
+    }
+    return "?";
+}
+
+wire::SenderState wire_state(HoldState state) {
+    switch (state) {
+        case HoldState::starting: return wire::SenderState::starting;
+        case HoldState::standby: return wire::SenderState::standby;
+        case HoldState::active: return wire::SenderState::active;
+        case HoldState::releasing: return wire::SenderState::releasing;
+        case HoldState::stopping: return wire::SenderState::stopping;
+    }
+    return wire::SenderState::starting;
+}
+
+std::string_view to_string(Action::Kind kind) {
+    switch (kind) {
+        case Action::Kind::probe: return "probe";
+        case Action::Kind::acquire: return "acquire";
+        case Action::Kind::release: return "release";
+        case Action::Kind::send_released: return "send_released";
+        case Action::Kind::announce: return "announce";
+        case Action::Kind::notify: return "notify";
+    }
+    return "?";
+}
+
+RoleMachine::RoleMachine(RoleConfig config, Logger logger)
+    : config_(std::move(config)),
+      logger_(std::move(logger)),
+      hold_(config_.role == wire::Role::primary ? HoldState::starting : HoldState::standby) {}
+
+void RoleMachine::set_failback(bool manual, std::int64_t hold_down_ns) {
+    config_.manual_failback = manual;
+    config_.failback_hold_down_ns = hold_down_ns;
+}
+
+void RoleMachine::log(const std::string& line) const {
+    if (logger_) {
+        logger_(line);
+    }
+}
+
+void RoleMachine::notify(const std::string& subject, const std::string& body) {
+    actions_.push_back(Action{Action::Kind::notify, subject, body, false});
+}
+
+std::vector<Action> RoleMachine::take_actions() {
+    std::vector<Action> taken;
+    taken.swap(actions_);
+    return taken;
+}
+
+void RoleMachine::set_hold(HoldState state, const std::string& reason) {
+    if (hold_ == state) {
+        return;
+    }
+    RoleChange change{hold_, state, reason};
+    log(std::string("role ") + std::string(wire::to_string(config_.role)) + ": " + std::string(to_string(hold_)) +
+        " -> " + std::string(to_string(state)) + " reason=" + reason);
+    hold_ = state;
+    outgoing_type_ = wire::MessageType::beat;
+    // Messages heard before a change of ours are answered by it: a stale
+    // "released" must not trigger a second takeover after we gave back.
+    peer_sent_released_ = false;
+    peer_requests_release_ = false;
+    ++counters_.transitions;
+    last_change_ = change;
+    for (const auto& subscriber : subscribers_) {
+        subscriber(change);
+    }
+}
+
+void RoleMachine::on_peer_frame(const wire::Heartbeat& beat, std::int64_t /*now*/) {
+    peer_state_ = beat.state;
+    peer_role_ = beat.role;
+    peer_node_ = beat.node_id;
+    peer_term_ = beat.term;
+    highest_term_ = std::max(highest_term_, beat.term);
+    if (beat.state != wire::SenderState::active) {
+        reasserted_against_term_.reset();
+    }
+    if (beat.type == wire::MessageType::released) {
+        if (!peer_sent_released_) {
+            log("peer says released");
+        }
+        peer_sent_released_ = true;
+    } else if (beat.type == wire::MessageType::release_request) {
+        if (!peer_requests_release_) {
+            log("peer asks for its addresses");
+        }
+        peer_requests_release_ = true;
+    }
+}
+
+void RoleMachine::on_peer_change(const detector::PeerChange& change, const std::string& silent_links,
+                                 std::int64_t now) {
+    if (change.to == PeerState::dead) {
+        peer_up_since_ns_ = 0;
+        peer_requests_release_ = false;
+        if (config_.role == wire::Role::primary) {
+            notify("standby lost", "no beats from the secondary on any link (" + std::string(change.reason) + ")");
+        }
+    } else if (change.to == PeerState::alive || change.to == PeerState::degraded) {
+        if (peer_up_since_ns_ == 0) {
+            peer_up_since_ns_ = now;
+        }
+    }
+    if (change.to == PeerState::degraded) {
+        notify("network anomaly: link " + silent_links + " silent",
+               "the peer still beats on another link; no takeover (split-brain guard)");
+    }
+}
+
+void RoleMachine::on_carrier(bool service_carrier, bool link_came_back, std::int64_t now) {
+    service_carrier_ = service_carrier;
+    if (link_came_back) {
+        carrier_back_ns_ = now;
+    }
+}
+
+void RoleMachine::on_claim(std::uint32_t address, std::int64_t now) {
+    if (std::find(config_.addresses.begin(), config_.addresses.end(), address) != config_.addresses.end()) {
+        last_claim_ns_[address] = now;
+    }
+}
+
+std::int64_t RoleMachine::probe_period(const PeerView& peer) const {
+    const std::int64_t interval = peer.interval_ns > 0 ? peer.interval_ns : config_.interval_ns;
+    return std::max(interval, kMinimumProbePeriodNs);
+}
+
+bool RoleMachine::addresses_in_use(const PeerView& peer, std::string& who) const {
+    // The peer stops answering when it dies; a claim newer than its last
+    // beat (plus an interval for replies in flight) is someone else's.
+    const std::int64_t interval = std::max(config_.interval_ns, peer.interval_ns);
+    for (const auto& [address, claimed_at] : last_claim_ns_) {
+        // Staleness counts in probes, not time: a late timer must not make a
+        // holder that answered our previous probe look gone.
+        if (claimed_at > peer.last_beat_ns + interval && claimed_at >= previous_probe_ns_) {
+            who = wire::Ipv4Address{address}.to_string();
+            return true;
+        }
+    }
+    return false;
+}
+
+void RoleMachine::probe(const PeerView& peer, std::int64_t now) {
+    if (config_.addresses.empty()) {
+        return;
+    }
+    if (probing_since_ns_ == 0) {
+        probing_since_ns_ = now;
+        probes_since_start_ = 0;
+    }
+    if (now - last_probe_ns_ < probe_period(peer)) {
+        return;
+    }
+    previous_probe_ns_ = last_probe_ns_;
+    last_probe_ns_ = now;
+    ++probes_since_start_;
+    actions_.push_back(Action{Action::Kind::probe, {}, {}, false});
+}
+
+void RoleMachine::try_acquire(const std::string& reason, bool handover, const PeerView& peer, std::int64_t now) {
+    if (config_.addresses.empty()) {
+        set_hold(HoldState::active, reason);
+        return;
+    }
+    // Counted in probes as well as in time: on a starved machine the replies
+    // come late, but so does our next probe, which gives them that time.
+    const bool probed_enough = probing_since_ns_ != 0 && probes_since_start_ >= kProbesBeforeClaim &&
+                               now - probing_since_ns_ >= kProbeWindowPeriods * probe_period(peer);
+    if (!handover && !probed_enough) {
+        probe(peer, now);
+        return;  // RFC 5227: give a holder time to answer before we claim
+    }
+    std::string who;
+    if (addresses_in_use(peer, who)) {
+        if (!in_use_notified_) {
+            in_use_notified_ = true;
+            notify("peer silent but the address is still in use",
+                   who + " answered ARP after the peer's last beat; not taking it over");
+        }
+        return;
+    }
+    if (vetoed_at_peer_change_ == peer.changes) {
+        return;  // Test said no for this situation; ask again when it changes
+    }
+    pending_ = Pending::acquire;
+    pending_reason_ = reason;
+    pending_term_ = std::max(term_, highest_term_) + 1;
+    actions_.push_back(Action{Action::Kind::acquire, reason, {}, false});
+}
+
+void RoleMachine::on_acquire_result(bool acquired, const PeerView& peer, std::int64_t /*now*/) {
+    if (pending_ != Pending::acquire) {
+        return;
+    }
+    pending_ = Pending::none;
+    if (acquired) {
+        term_ = pending_term_;
+        highest_term_ = std::max(highest_term_, term_);
+        in_use_notified_ = false;
+        probing_since_ns_ = 0;
+        last_acquire_reason_ = pending_reason_;
+        set_hold(HoldState::active, pending_reason_ + " (term " + std::to_string(term_) + ")");
+    } else {
+        ++counters_.vetoed_acquisitions;
+        vetoed_at_peer_change_ = peer.changes;
+    }
+}
+
+void RoleMachine::release(const std::string& reason, bool forced, HoldState next) {
+    pending_ = Pending::release;
+    pending_reason_ = reason;
+    pending_next_ = next;
+    actions_.push_back(Action{Action::Kind::release, reason, {}, forced});
+}
+
+void RoleMachine::on_addresses_removed(std::int64_t /*now*/) {
+    if (pending_ != Pending::release) {
+        return;
+    }
+    set_hold(pending_next_, pending_reason_);
+    actions_.push_back(Action{Action::Kind::send_released, {}, {}, false});
+}
+
+void RoleMachine::on_release_result(bool released, std::int64_t /*now*/) {
+    if (pending_ != Pending::release) {
+        return;
+    }
+    pending_ = Pending::none;
+    if (!released) {
+        log("release vetoed by Test: keeping the addresses");
+    }
+}
+
+bool RoleMachine::resolve_both_holding(const PeerView& peer) {
+    if (hold_ != HoldState::active || config_.addresses.empty() || !peer_heard_now(peer) ||
+        peer_state_ != wire::SenderState::active) {
+        return false;
+    }
+    bool peer_wins = peer_term_ > term_;
+    if (peer_term_ == term_) {
+        // Deterministic tie: the primary keeps; between equal roles, the higher node id.
+        peer_wins = peer_role_ == config_.role ? peer_node_ > config_.node_id : peer_role_ == wire::Role::primary;
+    }
+    if (peer_wins) {
+        ++counters_.yielded_to_newer_term;
+        const HoldState next = config_.role == wire::Role::primary ? HoldState::starting : HoldState::standby;
+        release("peer holds the addresses too, with a newer term (" + std::to_string(peer_term_) + " over our " +
+                    std::to_string(term_) + ")",
+                true, next);
+        return true;
+    }
+    if (reasserted_against_term_ != peer_term_) {
+        reasserted_against_term_ = peer_term_;
+        ++counters_.reasserted;
+        log("peer holds the addresses too, with an older term (" + std::to_string(peer_term_) + " under our " +
+            std::to_string(term_) + "): keeping them, announcing again");
+        actions_.push_back(Action{Action::Kind::announce, {}, {}, false});
+    }
+    return false;
+}
+
+void RoleMachine::evaluate(const PeerView& peer, std::int64_t now) {
+    if (stopping_ || pending_ != Pending::none) {
+        return;
+    }
+    if (resolve_both_holding(peer)) {
+        return;
+    }
+    if (config_.role == wire::Role::primary) {
+        evaluate_primary(peer, now);
+    } else {
+        evaluate_secondary(peer, now);
+    }
+}
+
+void RoleMachine::evaluate_secondary(const PeerView& peer, std::int64_t now) {
+    if (hold_ == HoldState::standby && !service_carrier_) {
+        if (!cannot_stand_by_notified_) {
+            cannot_stand_by_notified_ = true;
+            notify("cannot stand by", "our service link is down: no takeover is possible until it is back");
+        }
+        return;
+    }
+    cannot_stand_by_notified_ = false;
+    if (hold_ == HoldState::standby) {
+        if (!config_.addresses.empty() && (peer.state != PeerState::alive || peer.any_link_late)) {
+            probe(peer, now);  // from the first late beat on, so the probe adds no latency
+        } else {
+            probing_since_ns_ = 0;
+        }
+        const bool handed_over = peer_sent_released_ || peer_state_ == wire::SenderState::releasing ||
+                                 peer_state_ == wire::SenderState::stopping;
+        if (handed_over && peer.state != PeerState::waiting) {
+            try_acquire("primary handed over (" +
+                            std::string(wire::to_string(peer_state_.value_or(wire::SenderState::releasing))) + ")",
+                        true, peer, now);
+        } else if (peer.state == PeerState::dead) {
+            try_acquire("peer dead: every link silent", false, peer, now);
+        }
+        peer_sent_released_ = false;
+        return;
+    }
+    if (hold_ == HoldState::active && peer_requests_release_ && peer_state_ == wire::SenderState::starting) {
+        const bool manual = config_.manual_failback && !release_requested_by_admin_;
+        if (manual) {
+            if (!manual_failback_notified_) {
+                manual_failback_notified_ = true;
+                notify("primary is back; failback is manual",
+                       "run 'foctl release' on the secondary to hand the addresses back");
+            }
+            return;
+        }
+        if (!release_requested_by_admin_ && now - peer_up_since_ns_ < config_.failback_hold_down_ns) {
+            return;  // hold-down: a flapping primary does not bounce the addresses
+        }
+        release("primary is back and asks for its addresses", false, HoldState::standby);
+        peer_requests_release_ = false;
+        manual_failback_notified_ = false;
+        release_requested_by_admin_ = false;
+    }
+}
+
+void RoleMachine::evaluate_primary(const PeerView& peer, std::int64_t now) {
+    if (!service_carrier_) {
+        if (hold_ == HoldState::active) {
+            release("our service link is down: handing over", true, HoldState::releasing);
+        } else if (hold_ == HoldState::starting) {
+            set_hold(HoldState::releasing, "service link down");
+            actions_.push_back(Action{Action::Kind::send_released, {}, {}, false});
+        }
+        return;
+    }
+    if (hold_ == HoldState::releasing) {
+        set_hold(HoldState::starting, "service link back");
+    }
+    if (hold_ != HoldState::starting) {
+        return;
+    }
+    if (peer.state == PeerState::waiting) {
+        probe(peer, now);
+        return;
+    }
+    if (peer.state == PeerState::dead) {
+        probe(peer, now);
+        // Links just back: the secondary's beats have not had time to arrive.
+        const std::int64_t listen_ns = static_cast<std::int64_t>(config_.miss_count) * config_.interval_ns * 2;
+        if (carrier_back_ns_ != 0 && now - carrier_back_ns_ < std::max(listen_ns, config_.initial_dead_time_ns)) {
+            return;
+        }
+        try_acquire("no secondary answers and the addresses are free", false, peer, now);
+    } else if (peer_sent_released_ || peer_state_ == wire::SenderState::standby) {
+        try_acquire(peer_sent_released_ ? "secondary released the addresses" : "secondary is standing by", true, peer,
+                    now);
+        peer_sent_released_ = false;
+    } else if (peer_state_ == wire::SenderState::active) {
+        outgoing_type_ = wire::MessageType::release_request;  // until it answers "released"
+    }
+}
+
+std::optional<std::string> RoleMachine::admin_release(const PeerView& peer, std::int64_t now) {
+    if (config_.role != wire::Role::secondary || hold_ != HoldState::active) {
+        return std::string("only an active secondary can release");
+    }
+    if (pending_ != Pending::none) {
+        return std::string("busy: an acquire or release is running");
+    }
+    release_requested_by_admin_ = true;
+    if (!peer_requests_release_) {
+        release("released by the admin (foctl release)", false, HoldState::standby);
+        release_requested_by_admin_ = false;
+    } else {
+        evaluate(peer, now);
+    }
+    return std::nullopt;
+}
+
+void RoleMachine::shutdown(std::int64_t /*now*/) {
+    if (stopping_) {
+        return;
+    }
+    stopping_ = true;
+    if (hold_ == HoldState::active) {
+        release("daemon stopping", true, HoldState::stopping);
+    } else {
+        set_hold(HoldState::stopping, "daemon stopping");
+        actions_.push_back(Action{Action::Kind::send_released, {}, {}, false});
+    }
+}
+
+}  // namespace fo::role

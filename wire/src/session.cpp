@@ -1,0 +1,72 @@
+#include "fo/wire/session.hpp"
+
+#include <algorithm>
+
+namespace fo::wire {
+
+std::string_view to_string(LinkSession::State state) {
+    switch (state) {
+        case LinkSession::State::down: return "down";
+        case LinkSession::State::init: return "init";
+        case LinkSession::State::up: return "up";
+    }
+    return "unknown";
+}
+
+std::uint64_t LinkSession::echo_sequence() const {
+    switch (state_) {
+        case State::down: return 0;
+        case State::init: return heard_sequence_;
+        case State::up: return window_.highest();
+    }
+    return 0;
+}
+
+void LinkSession::start(const Heartbeat& beat) {
+    state_ = State::up;
+    peer_epoch_ = beat.boot_epoch;
+    peer_node_ = beat.node_id;
+    window_.reset(beat.sequence);
+    highest_echoed_sequence_ = beat.echo_sequence;
+}
+
+LinkSession::Verdict LinkSession::receive(const Heartbeat& beat) {
+    if (beat.echo_epoch != own_epoch_) {
+        // Not made in this session of ours. Before the session is up it tells
+        // us whom to echo; once up, nothing unechoed changes anything.
+        if (state_ != State::up) {
+            if (state_ == State::down || beat.boot_epoch != peer_epoch_ || beat.node_id != peer_node_) {
+                peer_epoch_ = beat.boot_epoch;
+                peer_node_ = beat.node_id;
+                heard_sequence_ = beat.sequence;
+            } else {
+                heard_sequence_ = std::max(heard_sequence_, beat.sequence);
+            }
+            state_ = State::init;
+        }
+        return Verdict{false, DropReason::unechoed_epoch, false, false};
+    }
+    if (state_ != State::up) {
+        start(beat);
+        return Verdict{true, DropReason::unechoed_epoch, true, false};
+    }
+    if (beat.node_id != peer_node_) {
+        return Verdict{false, DropReason::foreign_node, false, false};
+    }
+    if (beat.boot_epoch == peer_epoch_) {
+        const auto verdict = window_.accept(beat.sequence);
+        if (verdict.outcome == SequenceWindow::Outcome::rejected) {
+            return Verdict{false, verdict.reason, false, false};
+        }
+        highest_echoed_sequence_ = std::max(highest_echoed_sequence_, beat.echo_sequence);
+        return Verdict{true, DropReason::unechoed_epoch, false, false};
+    }
+    if (beat.echo_sequence <= highest_echoed_sequence_) {
+        return Verdict{false, DropReason::stale_session, false, false};
+    }
+    start(beat);
+    ++replacements_;
+    return Verdict{true, DropReason::unechoed_epoch, false, true};
+}
+
+}  // namespace fo::wire
