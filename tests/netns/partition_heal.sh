@@ -55,6 +55,8 @@ fo_partition primary
 took_over=0
 fo_wait_status_ms secondary '.holding' $((PARTITION_MS - 200)) && took_over=1
 fo_status secondary '.' >"$W/secondary-during.json"
+two_way=0
+fo_wait_status_ms primary '.peer.state == "dead"' 300 >/dev/null && two_way=1
 fo_status primary '.' >"$W/primary-during.json"
 rest_ms=$((PARTITION_MS - ($(fo_now_ns) - partition_ns) / 1000000))
 ((rest_ms > 0)) && sleep "$(printf '0.%03d' "$rest_ms")" # the scenario: the partition lasts 1 s
@@ -65,8 +67,7 @@ fo_check "the secondary took over during the partition" test "$took_over" -eq 1
 fo_check "on the timeout: last_change standby -> active, reason 'peer dead: every link silent'" jq -e \
   '.last_change.to == "active" and (.last_change.reason | startswith("peer dead: every link silent"))' \
   "$W/secondary-during.json"
-fo_check "the partition was two-way: the primary heard nothing either" \
-  jq -e '.peer.state == "dead"' "$W/primary-during.json"
+fo_check "the partition was two-way: the primary heard nothing either" test "$two_way" -eq 1
 fo_check "no carrier change on the primary's links" jq -e '[.links[].carrier] == [true, true]' "$W/primary-during.json"
 term_secondary=$(jq -r '.term' "$W/secondary-during.json")
 fo_check "the secondary acquired with a newer term ($term_secondary > $term_before)" \

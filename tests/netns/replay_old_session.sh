@@ -10,9 +10,10 @@
 #  2. start a fresh pair (new boot epochs) in the same namespaces (same MACs,
 #     so the recorded frames are addressed right) and let it settle;
 #  3. re-inject the recordings: the LAN one from the rogue namespace, the
-#     private one from the secondary's priv0 (the primary receives it; the
-#     secondary's capture sees it outgoing, so each node gets its peer's
-#     frames once; frames from its own MAC never pass its filter).
+#     private one from both ends of the private cable (each node receives its
+#     peer's old frames from the far end, and may see them once more going
+#     out of its own priv0: a capture sees both directions unless the daemon
+#     limits it; frames from a node's own MAC never pass its filter).
 # Then nothing may move: no hold-state change on either node, the primary
 # holds and the secondary stands by throughout, the client sees no owner
 # change and no dual owner, no peer restart is believed, and the frames are
@@ -22,6 +23,7 @@ HEARTBEATD=$1 FO_PROBE=$2 PCAP_REPLAY=$3 FAILOVERD=$5 FOCTL=$6
 source "$(dirname "$0")/lib.sh"
 fo_require_netns
 fo_failover_pair 10 3 3000
+rogue=""
 fo_host rogue rogue
 fo_plug "$lan" "$rogue" lan0 - r-lan
 ip -n "$lan" link set dev r-lan type bridge_slave learning off
@@ -98,6 +100,8 @@ fo_spawn "$rogue" "$W/replay-lan" "$PCAP_REPLAY" "$W/lan.pcap" lan0 200
 replay_lan=$FO_LAST_PID
 fo_spawn "$secondary" "$W/replay-priv" "$PCAP_REPLAY" "$W/priv.pcap" priv0 200
 replay_priv=$FO_LAST_PID
+fo_spawn "$primary" "$W/replay-priv2" "$PCAP_REPLAY" "$W/priv.pcap" priv0 200
+replay_priv2=$FO_LAST_PID
 # Sample both nodes while the replay runs and 1.5 s after (the hold-down is
 # 500 ms: a believed release-request would act within that).
 moved=0 samples=0 quiet_until=0
@@ -109,7 +113,8 @@ for _ in $(seq 1 400); do
     ((moved == 0)) && echo "   moved: primary '$p', secondary '$s' (sample $samples)"
     moved=$((moved + 1))
   fi
-  if ((quiet_until == 0)) && ! kill -0 "$replay_lan" 2>/dev/null && ! kill -0 "$replay_priv" 2>/dev/null; then
+  if ((quiet_until == 0)) && ! kill -0 "$replay_lan" 2>/dev/null && ! kill -0 "$replay_priv" 2>/dev/null &&
+    ! kill -0 "$replay_priv2" 2>/dev/null; then
     quiet_until=$(($(fo_now_ns) + 1500000000))
   fi
   ((quiet_until != 0 && $(fo_now_ns) > quiet_until)) && break
@@ -117,12 +122,14 @@ for _ in $(seq 1 400); do
 done
 fo_wait_exit "$replay_lan" 10 || true
 fo_wait_exit "$replay_priv" 10 || true
+fo_wait_exit "$replay_priv2" 10 || true
 sent_lan=$(cat "$W/replay-lan.out" 2>/dev/null || echo 0)
 sent_priv=$(cat "$W/replay-priv.out" 2>/dev/null || echo 0)
-echo "   re-injected $sent_lan frames on the LAN, $sent_priv on the private link" \
+sent_priv2=$(cat "$W/replay-priv2.out" 2>/dev/null || echo 0)
+echo "   re-injected $sent_lan frames on the LAN, $sent_priv + $sent_priv2 on the private link" \
   "($old_primary of the old primary, $old_secondary of the old secondary); $samples samples"
 fo_check "both recordings were re-injected whole" \
-  test "$sent_lan" -gt 0 -a "$sent_priv" -gt 0
+  test "$sent_lan" -gt 0 -a "$sent_priv" -gt 0 -a "$sent_priv2" -gt 0
 fo_wait_exit "$probe" 15 || true
 for role in primary secondary; do
   fo_status "$role" '.' >"$W/$role-after.json"
