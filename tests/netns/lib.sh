@@ -252,3 +252,114 @@ fo_start_pair() {
   fo_wait_status primary '.holding' 15
   fo_wait_status secondary '.peer.state == "alive"' 10
 }
+
+# fo_require_nft: nft is installed and the kernel has netdev egress hooks
+# (Linux >= 5.16), which fo_partition needs.
+fo_require_nft() {
+  command -v nft >/dev/null || fo_skip_or_fail "nftables (nft) is not installed"
+  local release major minor
+  release=$(uname -r)
+  major=${release%%.*}
+  minor=${release#*.}
+  minor=${minor%%[!0-9]*}
+  ((major > 5 || (major == 5 && minor >= 16))) ||
+    fo_skip_or_fail "kernel $release has no netdev egress hook (needs >= 5.16)"
+}
+
+# fo_partition ROLE: cuts ROLE (primary|secondary) of the standard pair off
+# both of its links, both ways, with no carrier change: netdev tables with
+# policy-drop ingress and egress chains on its lan0 and priv0, run with `ip
+# netns exec` inside the test's namespaces only. The far end of each cable
+# (the LAN bridge port, the peer's priv0) drops on egress towards ROLE as well:
+# a packet socket (libpcap, hence the daemons) sees a received frame before
+# the netdev ingress hook can drop it, so an ingress chain alone would leave
+# ROLE hearing its peer. fo_heal ROLE deletes the tables.
+fo_partition() {
+  local role=$1 ns far_lan far_ns
+  if [[ $role == primary ]]; then ns=$primary far_lan=p-lan far_ns=$secondary
+  else ns=$secondary far_lan=s-lan far_ns=$primary; fi
+  ip netns exec "$ns" nft -f - <<NFT
+table netdev fo_partition {
+  chain lan_in { type filter hook ingress device "lan0" priority 0; policy drop; }
+  chain lan_out { type filter hook egress device "lan0" priority 0; policy drop; }
+  chain priv_in { type filter hook ingress device "priv0" priority 0; policy drop; }
+  chain priv_out { type filter hook egress device "priv0" priority 0; policy drop; }
+}
+NFT
+  ip netns exec "$lan" nft -f - <<NFT
+table netdev fo_partition {
+  chain to_node { type filter hook egress device "$far_lan" priority 0; policy drop; }
+}
+NFT
+  ip netns exec "$far_ns" nft -f - <<NFT
+table netdev fo_partition {
+  chain to_node { type filter hook egress device "priv0" priority 0; policy drop; }
+}
+NFT
+}
+
+# fo_heal ROLE: undoes fo_partition ROLE.
+fo_heal() {
+  local role=$1 ns far_ns
+  if [[ $role == primary ]]; then ns=$primary far_ns=$secondary
+  else ns=$secondary far_ns=$primary; fi
+  ip netns exec "$ns" nft delete table netdev fo_partition
+  ip netns exec "$lan" nft delete table netdev fo_partition
+  ip netns exec "$far_ns" nft delete table netdev fo_partition
+}
+
+# fo_now_ns: CLOCK_REALTIME in ns, the clock of fo-probe's timestamps.
+fo_now_ns() { date +%s%N; }
+
+# fo_wait_status_ms ROLE JQ_BOOL MS: fo_wait_status with a deadline in ms
+# (bounded in time and in polls).
+fo_wait_status_ms() {
+  local role=$1 filter=$2 ms=$3
+  local deadline=$(($(fo_now_ns) + ms * 1000000)) polls=$((ms / 10 + 2))
+  while ((polls-- > 0)); do
+    [[ "$(fo_status "$role" "$filter" 2>/dev/null)" == "true" ]] && return 0
+    (($(fo_now_ns) < deadline)) || break
+    sleep 0.01
+  done
+  echo "timed out after ${ms} ms waiting for $role: $filter"
+  return 1
+}
+
+# fo_wait_one_holder MS: waits (bounded) until exactly one daemon of the pair
+# says it holds the addresses; prints who ("primary"/"secondary").
+fo_wait_one_holder() {
+  local ms=$1 p s
+  local deadline=$(($(fo_now_ns) + ms * 1000000)) polls=$((ms / 10 + 2))
+  while ((polls-- > 0)); do
+    p=$(fo_status primary '.holding' 2>/dev/null || echo error)
+    s=$(fo_status secondary '.holding' 2>/dev/null || echo error)
+    if [[ $p == true && $s == false ]]; then echo primary; return 0; fi
+    if [[ $p == false && $s == true ]]; then echo secondary; return 0; fi
+    (($(fo_now_ns) < deadline)) || break
+    sleep 0.01
+  done
+  echo "none (primary holding=$p, secondary holding=$s after ${ms} ms)"
+  return 1
+}
+
+# fo_partition_figures OUTAGE_JSON PARTITION_NS HEAL_NS PRIMARY_MAC SECONDARY_MAC
+# HOLD_DOWN_MS: the figures of a partition-and-heal run from `fo-probe outage
+# --json` (realtime ns, the clock of fo_now_ns), as one JSON object:
+#   takeover_outage_ms: the longest gap that began during the partition;
+#   heal_dual_owner_ms: two MACs answering ARP, from the heal until the
+#     earliest failback (heal + 80% of the hold-down), in ms;
+#   failback_dual_owner_windows: dual-owner windows after that;
+#   failback_at_ms: after the heal, when the client's echoes first came from
+#     the primary again (null: never);
+#   owner_changes: the answering MACs in order, as "primary"/"secondary".
+fo_partition_figures() {
+  jq -c --argjson part "$2" --argjson heal "$3" --arg pmac "$4" --arg smac "$5" --argjson hold "$6" '
+    ($heal + $hold * 800000) as $fb
+    | {takeover_outage_ms: ([.gaps[] | select(.start_ns >= $part - 2000000 and .start_ns < $heal) | .ms] | max),
+       heal_dual_owner_ms: ([.dual_owner_windows[] | select(.start_ns < $fb) | (.end_ns - .start_ns) / 1e6] | add // 0),
+       failback_dual_owner_windows: ([.dual_owner_windows[] | select(.start_ns >= $fb)] | length),
+       failback_at_ms: ([.owner_changes[] | select(.at_ns > $heal and .to == $pmac)] | first | if . == null then null else (.at_ns - $heal) / 1e6 end),
+       failback_outage_ms: ([.gaps[] | select(.start_ns >= $heal) | .ms] | max),
+       owner_changes: [.owner_changes[] | if .to == $pmac then "primary" elif .to == $smac then "secondary" else .to end],
+       dual_owner_ms_total: .dual_owner_ms}' "$1"
+}
