@@ -223,6 +223,9 @@ class Daemon {
     std::int64_t probing_since_ns_ = 0;     // 0: not probing
     std::int64_t carrier_back_ns_ = 0;      // when our last link came back
     bool stopping_ = false;
+    std::optional<nlohmann::json> last_change_;  // status: the last change of hold_
+    std::uint64_t reloads_handled_ = 0;          // status: SIGHUP reloads processed, ok or refused
+    std::uint64_t reloads_refused_ = 0;
 };
 
 void Daemon::setup() {
@@ -562,6 +565,7 @@ void Daemon::set_hold(HoldState state, const std::string& reason) {
     }
     log_info(std::string("role ") + std::string(wire::to_string(config_.role)) + ": " + std::string(to_string(hold_)) +
              " -> " + std::string(to_string(state)) + " reason=" + reason);
+    last_change_ = nlohmann::json{{"from", to_string(hold_)}, {"to", to_string(state)}, {"reason", reason}};
     hold_ = state;
     emitter_->set_state(wire_state(state));
     outgoing_type_ = wire::MessageType::beat;
@@ -746,7 +750,9 @@ void Daemon::reload() {
         return;
     }
     auto loaded = load_config_file(config_path_);
+    ++reloads_handled_;
     if (!loaded.config) {
+        ++reloads_refused_;
         for (const auto& error : loaded.errors) {
             log_error("reload refused: " + error);
         }
@@ -831,6 +837,8 @@ nlohmann::json Daemon::status() {
         [&](wire::DropReason reason, std::uint64_t count) { drops[std::string(wire::to_string(reason))] = count; });
     out["drops"] = drops;
     out["failback"] = to_string(config_.failback);
+    out["last_change"] = last_change_ ? *last_change_ : nlohmann::json(nullptr);
+    out["reloads"] = {{"handled", reloads_handled_}, {"refused", reloads_refused_}};
     return out;
 }
 
