@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README): installs what is missing, builds, runs the whole
 # suite. Run as root on Debian 12 so the netns tests can build their hosts;
-# with CI=true a skipped netns test is a failure.
+# with CI=true a skipped test (ctest "Skipped" or "Not Run") fails the run.
 #   1. release build: unit and netns tests
 #   2. clang-format --check and clang-tidy
 #   3. ASan+UBSan build: unit tests (with the fuzz corpus replay)
@@ -18,8 +18,35 @@ section "build (RelWithDebInfo)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build
 
+# Under CI=true a test that did not run is a failure: ctest exits 0 for a
+# test that returned its SKIP_RETURN_CODE, so count skipped and not-run tests
+# in ctest's own report (text and JUnit) and fail on any.
+fail_on_skipped() { # LOG JUNIT
+  local log=$1 junit=$2 skipped=0
+  if [[ -f "$junit" ]]; then
+    skipped=$(grep -c -E '<skipped|status="(notrun|disabled)"' "$junit" || true)
+  fi
+  if grep -q -E '\*\*\*(Skipped|Not Run)|\((Skipped|Not Run|Disabled)\)' "$log"; then
+    skipped=$((skipped > 0 ? skipped : 1))
+  fi
+  if [[ "${CI:-}" == "true" ]] && ((skipped > 0)); then
+    echo "CI=true: $skipped test(s) skipped or not run; under CI that is a failure:"
+    grep -E '\*\*\*(Skipped|Not Run)|\((Skipped|Not Run|Disabled)\)' "$log" || true
+    return 1
+  fi
+}
+run_ctest() { # BUILD_DIR CTEST_ARGS...
+  local dir=$1 status=0
+  shift
+  local log="$dir/ctest-output.log" junit="$PWD/$dir/ctest-junit.xml"
+  rm -f "$log" "$junit"
+  ctest --test-dir "$dir" --output-junit "$junit" "$@" 2>&1 | tee "$log" || status=$?
+  ((status == 0)) || return "$status"
+  fail_on_skipped "$log" "$junit"
+}
+
 section "unit and netns tests"
-ctest --test-dir build -L 'unit|netns' --output-on-failure --timeout 300
+run_ctest build -L 'unit|netns' --output-on-failure --timeout 300
 
 section "style: clang-format and clang-tidy"
 bash scripts/format.sh --check
@@ -30,7 +57,7 @@ section "ASan+UBSan build, unit tests"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFO_SANITIZE=ON -DFO_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan -L unit --output-on-failure --timeout 300
+  run_ctest build-asan -L unit --output-on-failure --timeout 300
 
 section "libFuzzer: decoders"
 if command -v clang++ >/dev/null; then

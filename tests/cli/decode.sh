@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fo-probe decode and watch over the pcap fixtures: every frame listed with
 # its fields or its drop reason, malformed input never crashes the tool, and
-# a file that is not a capture is a clear error. No root needed.
+# a file that is not a capture is a clear error. No root needed. Every pipe
+# into jq runs with pipefail: fo-probe's own exit status counts.
 # usage: decode.sh FO_PROBE DATA_DIR
 set -euo pipefail
 FO_PROBE=$1 DATA=$2
@@ -14,18 +15,18 @@ check() {
 decode() { "$FO_PROBE" decode "$DATA/$1" --key-file "$DATA/test.key" --json; }
 
 check "beats: 25 heartbeats, all verified" \
-  bash -c "$(declare -f decode); FO_PROBE='$FO_PROBE' DATA='$DATA' decode beats.pcap | jq -e '[.frames[] | select(.kind == \"heartbeat\" and .mac == \"verified\")] | length == 25'"
+  bash -c "set -o pipefail; $(declare -f decode); FO_PROBE='$FO_PROBE' DATA='$DATA' decode beats.pcap | jq -e '[.frames[] | select(.kind == \"heartbeat\" and .mac == \"verified\")] | length == 25'"
 check "malformed: every frame listed, with its drop reason or MAC verdict" \
-  bash -c "$(declare -f decode); FO_PROBE='$FO_PROBE' DATA='$DATA' decode malformed.pcap | jq -e '(.frames | length) == 17 and
+  bash -c "set -o pipefail; $(declare -f decode); FO_PROBE='$FO_PROBE' DATA='$DATA' decode malformed.pcap | jq -e '(.frames | length) == 17 and
      ([.frames[] | .drop_reason // .mac // .kind] == [\"too_short\", \"other\", \"bad_ip_header\", \"bad_ip_length\",
       \"bad_ip_checksum\", \"ip_fragment\", \"other\", \"other\", \"bad_udp_length\", \"bad_udp_checksum\",
       \"payload_too_short\", \"bad_magic\", \"unknown_version\", \"bad_length\", \"unknown_message_type\",
       \"auth_missing\", \"bad_mac\"])'"
 check "arp: the five kinds" \
-  bash -c "$(declare -f decode); FO_PROBE='$FO_PROBE' DATA='$DATA' decode arp.pcap | jq -e '[.frames[].arp.type] ==
+  bash -c "set -o pipefail; $(declare -f decode); FO_PROBE='$FO_PROBE' DATA='$DATA' decode arp.pcap | jq -e '[.frames[].arp.type] ==
      [\"gratuitous-request\", \"gratuitous-reply\", \"probe\", \"request\", \"reply\"]'"
 check "live capture: watch --arp lists the GARPs and the probe; the sender never went silent" \
-  bash -c "'$FO_PROBE' watch -r '$DATA/live-10ms.pcap' --arp --json | jq -e '
+  bash -c "set -o pipefail; '$FO_PROBE' watch -r '$DATA/live-10ms.pcap' --arp --json | jq -e '
      ([.arp[] | select(.kind != \"request\" and .kind != \"reply\") | .kind] ==
       [\"gratuitous-request\", \"gratuitous-request\", \"probe\"]) and ([.arp[].silent_node] | all(. == null))'"
 garbage=$(mktemp)

@@ -363,3 +363,24 @@ fo_partition_figures() {
        owner_changes: [.owner_changes[] | if .to == $pmac then "primary" elif .to == $smac then "secondary" else .to end],
        dual_owner_ms_total: .dual_owner_ms}' "$1"
 }
+
+# fo_never_status ROLE JQ_BOOL SECONDS: succeeds if the filter stays false for
+# SECONDS (whole seconds) of polling; fails as soon as it holds. For "nothing
+# happens" checks: bounded, and ends early when the thing does happen.
+fo_never_status() {
+  local role=$1 filter=$2 seconds=$3
+  local deadline=$((SECONDS + seconds))
+  while ((SECONDS < deadline)); do
+    if [[ "$(fo_status "$role" "$filter" 2>/dev/null)" == "true" ]]; then
+      echo "$role: $filter became true"
+      return 1
+    fi
+    sleep 0.05
+  done
+}
+
+# fo_log_ms LINE: the daemon's own log timestamp (HH:MM:SS.mmm) of LINE, in
+# milliseconds since midnight.
+fo_log_ms() {
+  awk '{ split($1, t, /[:.]/); print ((t[1] * 60 + t[2]) * 60 + t[3]) * 1000 + t[4]; exit }' <<<"$1"
+}
