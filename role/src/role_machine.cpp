@@ -234,7 +234,8 @@ void RoleMachine::on_acquire_result(bool acquired, const PeerView& peer, std::in
         in_use_notified_ = false;
         probing_since_ns_ = 0;
         last_acquire_reason_ = pending_reason_;
-        set_hold(HoldState::active, pending_reason_ + " (term " + std::to_string(term_) + ")");
+        log("holding with term " + std::to_string(term_));
+        set_hold(HoldState::active, pending_reason_);
     } else {
         ++counters_.vetoed_acquisitions;
         vetoed_at_peer_change_ = peer.changes;
