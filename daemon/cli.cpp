@@ -9,9 +9,9 @@
 
 #include "fo/daemon/config.hpp"
 #include "fo/daemon/daemon.hpp"
-#include "run_daemon.hpp"
 #include "fo/runtime/duration.hpp"
 #include "fo/runtime/log.hpp"
+#include "run_daemon.hpp"
 
 // The command line of heartbeatd and failoverd: flags over the file, then
 // the daemon (daemon.cpp).

@@ -44,8 +44,8 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
     detector_config.initial_dead_time_ns = config_.initial_dead_time_ns;
     detector_config.assumed_interval_ns = config_.interval_ns;
     detector_ = std::make_unique<detector::PeerDetector>(detector_config, start_ns, log);
-    intake_ = std::make_unique<detector::BeatIntake>(*detector_, identity_.node_id, identity_.boot_epoch,
-                                                     links_.size(), config_.port, identity_.key);
+    intake_ = std::make_unique<detector::BeatIntake>(*detector_, identity_.node_id, identity_.boot_epoch, links_.size(),
+                                                     config_.port, identity_.key);
     role_ = std::make_unique<role::RoleMachine>(role_config(config_, identity_.node_id), log);
 
     detector_->subscribe([this](const detector::PeerChange& change) {
@@ -70,8 +70,8 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
     takeover::TakeoverConfig takeover_config;
     takeover_config.addresses = config_.addresses;
     takeover_config.garp = config_.garp;
-    takeover_ = std::make_unique<takeover::TakeoverController>(takeover_config, *edges_.addresses, *edges_.hooks,
-                                                               *edges_.notifier, edges_.arp_for, *edges_.scheduler, log);
+    takeover_ = std::make_unique<takeover::TakeoverController>(
+        takeover_config, *edges_.addresses, *edges_.hooks, *edges_.notifier, edges_.arp_for, *edges_.scheduler, log);
 
     const inject::BeatEmitter::Identity emitter_identity{identity_.node_id, identity_.boot_epoch, config_.role,
                                                          static_cast<std::uint32_t>(config_.interval_ns / 1000)};

@@ -16,26 +16,26 @@ nlohmann::json link_status(Node& node, const ProcessStatus& process, std::size_t
     const auto& intervals = node.intervals(i);
     const auto& emitted = node.emitter().links()[i];
     const auto& session = node.intake().sessions()[i];
-    return {{"interface", status.name},
-            {"state", detector::to_string(status.state)},
-            {"carrier", node.carrier(i)},
-            {"last_beat_age_ms",
-             status.last_beat_ns == 0 ? -1.0 : static_cast<double>(now - status.last_beat_ns) / 1e6},
-            {"peer_interval_us", status.peer_interval_ns / 1000},
-            {"beats_received", status.beats},
-            {"went_down", status.went_down},
-            {"interval_us",
-             {{"p50", intervals.percentile_us(0.5)},
-              {"p99", intervals.percentile_us(0.99)},
-              {"max", intervals.max_us()},
-              {"jitter", intervals.stddev_us()}}},
-            {"beats_sent", emitted.sent},
-            {"send_errors", emitted.send_errors},
-            {"session",
-             {{"state", wire::to_string(session.state())},
-              {"peer_epoch", hex64(session.peer_epoch())},
-              {"replacements", session.replacements()}}},
-            {"peer_mac", i < process.peer_macs.size() ? process.peer_macs[i] : "broadcast"}};
+    return {
+        {"interface", status.name},
+        {"state", detector::to_string(status.state)},
+        {"carrier", node.carrier(i)},
+        {"last_beat_age_ms", status.last_beat_ns == 0 ? -1.0 : static_cast<double>(now - status.last_beat_ns) / 1e6},
+        {"peer_interval_us", status.peer_interval_ns / 1000},
+        {"beats_received", status.beats},
+        {"went_down", status.went_down},
+        {"interval_us",
+         {{"p50", intervals.percentile_us(0.5)},
+          {"p99", intervals.percentile_us(0.99)},
+          {"max", intervals.max_us()},
+          {"jitter", intervals.stddev_us()}}},
+        {"beats_sent", emitted.sent},
+        {"send_errors", emitted.send_errors},
+        {"session",
+         {{"state", wire::to_string(session.state())},
+          {"peer_epoch", hex64(session.peer_epoch())},
+          {"replacements", session.replacements()}}},
+        {"peer_mac", i < process.peer_macs.size() ? process.peer_macs[i] : "broadcast"}};
 }
 }  // namespace
 
@@ -56,10 +56,11 @@ nlohmann::json node_status(Node& node, const ProcessStatus& process, std::int64_
     } else {
         out["last_change"] = nullptr;
     }
-    out["peer"] = {{"state", detector::to_string(node.detector().peer_state())},
-                   {"sender_state", role.peer_sender_state() ? std::string(wire::to_string(*role.peer_sender_state())) : ""},
-                   {"term", role.peer_term()},
-                   {"restarts", node.detector().counters().peer_restarts}};
+    out["peer"] = {
+        {"state", detector::to_string(node.detector().peer_state())},
+        {"sender_state", role.peer_sender_state() ? std::string(wire::to_string(*role.peer_sender_state())) : ""},
+        {"term", role.peer_term()},
+        {"restarts", node.detector().counters().peer_restarts}};
     out["links"] = nlohmann::json::array();
     for (std::size_t i = 0; i < node.detector().links().size(); ++i) {
         out["links"].push_back(link_status(node, process, i, now));

@@ -9,7 +9,8 @@ namespace fo::role {
 namespace {
 using detector::PeerState;
 
-constexpr std::int64_t kMinimumProbePeriodNs = 1'000'000;  // RFC 5227 probes at most every 1 ms, only while the peer is quiet
+constexpr std::int64_t kMinimumProbePeriodNs =
+    1'000'000;  // RFC 5227 probes at most every 1 ms, only while the peer is quiet
 // Probing must have run this many probe periods before a claim. In a LAN an
 // ARP answer takes well under a millisecond; probing starts when the first
 // beat is late, so by DEAD (miss_count x interval) the window has passed.

@@ -17,6 +17,18 @@ namespace fo::probe {
 
 namespace {
 
+/// The session a frame belongs to: the sender's boot epoch and the
+/// receiver's epoch it echoes ("-" before the sender heard anyone).
+std::string session_name(const wire::Heartbeat& beat) {
+    char text[40];
+    if (beat.echo_epoch == 0) {
+        std::snprintf(text, sizeof text, "%016" PRIx64 ">-", beat.boot_epoch);
+    } else {
+        std::snprintf(text, sizeof text, "%016" PRIx64 ">%016" PRIx64, beat.boot_epoch, beat.echo_epoch);
+    }
+    return text;
+}
+
 std::string timestamp(std::int64_t ns) {
     char buffer[48];
     std::snprintf(buffer, sizeof buffer, "%" PRId64 ".%09" PRId64, ns / 1'000'000'000, ns % 1'000'000'000);
@@ -86,7 +98,11 @@ class Decoder final : public capture::PacketHandler {
                               {"node_id", beat.node_id},
                               {"link_id", beat.link_id},
                               {"boot_epoch", beat.boot_epoch},
+                              {"echo_epoch", beat.echo_epoch},
                               {"sequence", beat.sequence},
+                              {"echo_sequence", beat.echo_sequence},
+                              {"term", beat.term},
+                              {"session", session_name(beat)},
                               {"tx_time_ns", beat.tx_time_ns},
                               {"interval_us", beat.interval_us},
                               {"auth", beat.auth == wire::AuthType::none ? "none" : "hmac-sha256-128"},
@@ -96,12 +112,13 @@ class Decoder final : public capture::PacketHandler {
                               {"ttl", frame.ttl}};
         char line[256];
         std::snprintf(line, sizeof line,
-                      "%s node %" PRIu32 " link %u %s/%s seq %" PRIu64 " epoch %016" PRIx64 " interval %" PRIu32
+                      "%s node %" PRIu32 " link %u %s/%s seq %" PRIu64 " session %s term %" PRIu64 " interval %" PRIu32
                       " us from %s %s, MAC %s",
                       std::string(wire::to_string(beat.type)).c_str(), beat.node_id, beat.link_id,
                       std::string(wire::to_string(beat.role)).c_str(), std::string(wire::to_string(beat.state)).c_str(),
-                      beat.sequence, beat.boot_epoch, beat.interval_us, frame.endpoints.source_mac.to_string().c_str(),
-                      frame.endpoints.source_ip.to_string().c_str(), verdict.c_str());
+                      beat.sequence, session_name(beat).c_str(), beat.term, beat.interval_us,
+                      frame.endpoints.source_mac.to_string().c_str(), frame.endpoints.source_ip.to_string().c_str(),
+                      verdict.c_str());
         text_ = line;
     }
 

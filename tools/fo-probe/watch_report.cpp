@@ -65,6 +65,9 @@ nlohmann::json watch_report_json(const BeatWatch& watch, const WatchOptions& opt
             {"role", wire::to_string(sender.role)},
             {"state", wire::to_string(sender.state)},
             {"boot_epoch", hex64(sender.boot_epoch)},
+            {"echo_epoch", hex64(sender.echo_epoch)},
+            {"sessions", sender.sessions},
+            {"term", sender.term},
             {"advertised_interval_us", sender.advertised_interval_us},
             {"mac_verified", sender.mac_verified},
             {"beats_received", sender.beats_received},
@@ -115,7 +118,9 @@ std::string watch_report_text(const BeatWatch& watch, double elapsed_s, const Ca
         const detector::IntervalHistogram& intervals = sender.intervals;
         out += "node " + hex32(key.node_id) + " link " + std::to_string(key.link_id) + "  " + sender.mac.to_string() +
                " " + sender.ip.to_string() + "  " + std::string(wire::to_string(sender.role)) + "/" +
-               std::string(wire::to_string(sender.state)) + "  epoch " + hex64(sender.boot_epoch) + "\n";
+               std::string(wire::to_string(sender.state)) + "  session " + hex64(sender.boot_epoch) + ">" +
+               (sender.echo_epoch == 0 ? "-" : hex64(sender.echo_epoch)) + " (" + std::to_string(sender.sessions) +
+               " seen)  term " + std::to_string(sender.term) + "\n";
         out += "  beats " + std::to_string(sender.beats_received) + "  lost " + std::to_string(sender.lost) +
                "  reordered " + std::to_string(sender.reordered) + "  duplicated " + std::to_string(sender.duplicated) +
                "  replays " + std::to_string(sender.replays_rejected) + "  auth failures " +

@@ -64,7 +64,12 @@ void BeatWatch::on_frame(std::span<const std::uint8_t> frame, std::int64_t times
     sender.ip = heartbeat.endpoints.source_ip;
     sender.role = beat.role;
     sender.state = beat.state;
+    if (sender.sessions == 0 || sender.boot_epoch != beat.boot_epoch || sender.echo_epoch != beat.echo_epoch) {
+        ++sender.sessions;
+    }
     sender.boot_epoch = beat.boot_epoch;
+    sender.echo_epoch = beat.echo_epoch;
+    sender.term = beat.term;
     sender.advertised_interval_us = beat.interval_us;
     sender.mac_verified = heartbeat.mac_verified;
 }

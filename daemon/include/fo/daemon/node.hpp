@@ -22,7 +22,7 @@ namespace fo::daemon {
 /// pair simulation fakes. Pointers must outlive the node.
 struct NodeEdges {
     std::vector<inject::HeartbeatTransmitter*> transmitters;  // one per configured link, in order
-    std::vector<wire::MacAddress> link_macs;                 // ours, per link: ARP from them is not a claim
+    std::vector<wire::MacAddress> link_macs;                  // ours, per link: ARP from them is not a claim
     takeover::TakeoverController::ArpFor arp_for;
     takeover::AddressManager* addresses = nullptr;
     takeover::HookRunner* hooks = nullptr;
@@ -66,7 +66,9 @@ class Node {
     [[nodiscard]] const role::RoleMachine& role() const { return *role_; }
     [[nodiscard]] takeover::TakeoverController& takeover() { return *takeover_; }
     [[nodiscard]] const inject::BeatEmitter& emitter() const { return *emitter_; }
-    [[nodiscard]] const detector::IntervalHistogram& intervals(std::size_t link) const { return links_[link].intervals; }
+    [[nodiscard]] const detector::IntervalHistogram& intervals(std::size_t link) const {
+        return links_[link].intervals;
+    }
     [[nodiscard]] bool carrier(std::size_t link) const { return links_[link].carrier; }
     [[nodiscard]] const Config& config() const { return config_; }
     [[nodiscard]] const NodeIdentity& identity() const { return identity_; }

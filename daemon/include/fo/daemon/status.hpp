@@ -1,7 +1,8 @@
 #pragma once
 
-#include <cstdint>
 #include <nlohmann/json.hpp>
+
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,7 @@ namespace fo::daemon {
 
 /// What only the process knows, beside the node's own state.
 struct ProcessStatus {
-    std::vector<std::string> peer_macs;  // per link; "broadcast" until resolved
+    std::vector<std::string> peer_macs;       // per link; "broadcast" until resolved
     std::vector<std::string> addresses_held;  // as the kernel has them
     std::uint64_t mail_sent = 0;
     std::uint64_t mail_failed = 0;

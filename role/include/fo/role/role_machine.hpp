@@ -54,9 +54,9 @@ struct Action {
         notify,         // mail and log
     };
     Kind kind = Kind::probe;
-    std::string reason;  // acquire, release; notify: the subject
-    std::string body;    // notify
-    bool forced = false; // release: no Test veto
+    std::string reason;   // acquire, release; notify: the subject
+    std::string body;     // notify
+    bool forced = false;  // release: no Test veto
     bool operator==(const Action&) const = default;
 };
 std::string_view to_string(Action::Kind kind);
@@ -155,8 +155,8 @@ class RoleMachine {
 
     HoldState hold_;
     wire::MessageType outgoing_type_ = wire::MessageType::beat;
-    std::uint64_t term_ = 0;             // of our last acquisition; carried in every frame
-    std::uint64_t highest_term_ = 0;     // the highest term heard or held
+    std::uint64_t term_ = 0;          // of our last acquisition; carried in every frame
+    std::uint64_t highest_term_ = 0;  // the highest term heard or held
     Pending pending_ = Pending::none;
     std::string pending_reason_;
     std::uint64_t pending_term_ = 0;

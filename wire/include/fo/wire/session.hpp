@@ -35,8 +35,8 @@ class LinkSession {
     struct Verdict {
         bool accepted = false;
         DropReason reason = DropReason::unechoed_epoch;  // when not accepted
-        bool came_up = false;   // this frame completed the three-way exchange
-        bool replaced = false;  // a new peer epoch (the peer restarted) took the session over
+        bool came_up = false;                            // this frame completed the three-way exchange
+        bool replaced = false;                           // a new peer epoch (the peer restarted) took the session over
     };
 
     explicit LinkSession(std::uint64_t own_epoch) : own_epoch_(own_epoch) {}
@@ -61,9 +61,9 @@ class LinkSession {
     State state_ = State::down;
     std::uint64_t peer_epoch_ = 0;
     std::uint32_t peer_node_ = 0;
-    std::uint64_t heard_sequence_ = 0;          // init: the newest sequence heard in peer_epoch_
-    SequenceWindow window_;                     // up: the session epoch's sequences
-    std::uint64_t highest_echoed_sequence_ = 0; // up: of ours, as echoed by the session's frames
+    std::uint64_t heard_sequence_ = 0;           // init: the newest sequence heard in peer_epoch_
+    SequenceWindow window_;                      // up: the session epoch's sequences
+    std::uint64_t highest_echoed_sequence_ = 0;  // up: of ours, as echoed by the session's frames
     std::uint64_t replacements_ = 0;
 };
 

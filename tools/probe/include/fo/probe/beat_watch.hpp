@@ -19,6 +19,9 @@ struct SenderStatistics {
     wire::Role role = wire::Role::primary;
     wire::SenderState state = wire::SenderState::starting;
     std::uint64_t boot_epoch = 0;
+    std::uint64_t echo_epoch = 0;  // the receiver's epoch the newest frame echoes (0: none yet)
+    std::uint64_t term = 0;        // ownership term of the newest frame
+    std::uint64_t sessions = 0;    // distinct (boot epoch, echoed epoch) pairs in a row: session changes + 1
     std::uint32_t advertised_interval_us = 0;
     bool mac_verified = false;  // the last accepted beat carried a verified MAC
 
