@@ -384,6 +384,73 @@ TEST(LinkSession, ReplaysInterleavedAfterRestartsAreNeverAccepted) {
 }
 
 // ---------------------------------------------------------------------------
+// Sequences (ours and the peer's) count per link: "+1 per beat actually sent",
+// so after a send failure on one link the two links' counters differ for
+// good. A frame made for link 0 must never count on link 1.
+
+struct TwoLinks {
+    // Our link 0 has sent 5000 more beats than our link 1 (link 1 lost its
+    // carrier for a while); the same holds for the peer.
+    TwoLinks() {
+        us0.next = 5000;
+        peer0.next = 5000;
+        for (int i = 0; i < 3; ++i) {
+            exchange(us0, peer0);
+            exchange(us1, peer1);
+        }
+    }
+    Side us0{kUs, kOwnEpoch, 0};
+    Side us1{kUs, kOwnEpoch, 1};
+    Side peer0{kPeer, kPeerEpoch, 0};
+    Side peer1{kPeer, kPeerEpoch, 1};
+};
+
+TEST(LinkSession, FrameOfAnotherLinkNeverCountsInTheSessionEpoch) {
+    TwoLinks links;
+    ASSERT_TRUE(both_up_with(links.us1, links.peer1));
+    // The peer dies. An adversary replays its link-0 frames (recorded, each
+    // already accepted on link 0) on link 1: their sequences are far above
+    // link 1's window, so without a link check they keep a dead peer alive on link 1.
+    std::vector<Heartbeat> recorded;
+    for (int i = 0; i < 5; ++i) {
+        recorded.push_back(links.peer0.send());
+        links.us0.hear(recorded.back());
+    }
+    for (const auto& beat : recorded) {
+        const auto verdict = links.us1.hear(beat);
+        EXPECT_FALSE(verdict.accepted) << "link-0 frame " << beat.sequence << " accepted on link 1";
+        EXPECT_EQ(verdict.reason, DropReason::foreign_node) << to_string(verdict.reason);
+    }
+    // Link 1's own frames still count.
+    EXPECT_TRUE(links.us1.hear(links.peer1.send()).accepted);
+}
+
+TEST(LinkSession, FrameOfAnotherLinkNeverRevivesARetiredPeerEpoch) {
+    TwoLinks links;
+    // Recorded in the peer's first epoch on link 0: echoes our epoch and a
+    // link-0 sequence of ours (about 5000).
+    const Heartbeat old_link0 = links.peer0.send();
+    links.us0.hear(old_link0);
+    // The peer restarts; both links move to the new epoch.
+    links.peer0.restart(0x2223);
+    links.peer1.restart(0x2223);
+    for (int i = 0; i < 2; ++i) {
+        exchange(links.us0, links.peer0);
+        exchange(links.us1, links.peer1);
+    }
+    ASSERT_EQ(links.us1.session.peer_epoch(), 0x2223U);
+    ASSERT_TRUE(both_up_with(links.us1, links.peer1));
+    // On link 0 the old frame is stale; replayed on link 1 it must be too,
+    // although its echo_sequence (link 0's numbers) is above anything link 1 echoed.
+    EXPECT_EQ(links.us0.hear(old_link0).reason, DropReason::stale_session);
+    const auto verdict = links.us1.hear(old_link0);
+    EXPECT_FALSE(verdict.accepted);
+    EXPECT_FALSE(verdict.replaced);
+    EXPECT_EQ(links.us1.session.peer_epoch(), 0x2223U);
+    EXPECT_EQ(links.us1.session.replacements(), 1U);
+}
+
+// ---------------------------------------------------------------------------
 // Init learns whom to echo from unechoed frames: the last one heard wins. An
 // adversary that injects one recorded frame of an earlier session right
 // before each of the victim's beats decides what the victim echoes.
