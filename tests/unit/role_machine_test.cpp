@@ -702,5 +702,64 @@ TEST(RoleMachine, PureWatcherGoesActiveWithoutActions) {
     EXPECT_EQ(h.machine().hold(), HoldState::active);
 }
 
+// ---------------------------------------------------------------------------
+// Findings of the adversarial read.
+
+/// The primary hands over (service carrier lost), comes back and the
+/// secondary fails back; returns the primary's "releasing" frame of the
+/// handover, which the secondary never received (lost on the link).
+wire::Heartbeat handover_and_failback(Harness& h, std::uint8_t link_of_lost_frame) {
+    h.frame(SenderState::releasing, 1, MessageType::released, 0);
+    const wire::Heartbeat lost = h.beat(SenderState::releasing, 1, MessageType::beat, link_of_lost_frame);
+    auto actions = h.evaluate();
+    EXPECT_TRUE(Harness::has(actions, Kind::acquire)) << kinds(actions);
+    h.complete(actions);
+    EXPECT_EQ(h.machine().hold(), HoldState::active);
+    // The primary's carrier is back: it asks, on every link.
+    h.advance(kInterval);
+    h.frame(SenderState::starting, 1, MessageType::release_request, 0);
+    h.frame(SenderState::starting, 1, MessageType::release_request, 1);
+    actions = h.evaluate();
+    EXPECT_TRUE(Harness::has(actions, Kind::release)) << kinds(actions);
+    h.complete(actions);
+    h.machine().take_actions();
+    EXPECT_EQ(h.machine().hold(), HoldState::standby);
+    return lost;
+}
+
+// FINDING, fixed: the session accepts a frame that arrives out of order
+// inside its link's 64-beat window (RFC 4303), and on_peer_frame took every
+// accepted frame as the peer's current state. A "releasing" frame of the
+// primary's handover that was delayed (or lost on the wire and replayed by
+// someone who recorded it) arriving after the failback made the secondary
+// take the addresses again at once, without probes, while the primary was
+// acquiring on its "released": two owners and an address moved on an old frame.
+TEST(RoleMachine, ReorderedOlderFrameOfALinkNeverChangesThePeersState) {
+    Harness h(Role::secondary);
+    const wire::Heartbeat late = handover_and_failback(h, 0);
+    h.hear(late);  // sequence below the link's newest: accepted by the window
+    EXPECT_EQ(h.machine().peer_sender_state(), SenderState::starting);
+    const auto actions = h.evaluate();
+    EXPECT_FALSE(Harness::has(actions, Kind::acquire)) << kinds(actions);
+    EXPECT_EQ(h.machine().hold(), HoldState::standby);
+}
+
+// FINDING, not fixed: the same on another link. Each link numbers its own
+// frames, so nothing in a frame orders it against the other links' frames
+// (the transmit time is informational by design). A frame delayed on link 1
+// past the next frame on link 0 (or lost there and replayed within link 1's
+// window) still regresses the peer's state. A fix needs an ordering that
+// spans links, e.g. a per-epoch counter of the sender's state changes carried
+// in every frame (a wire change), or acting on a handover state only once
+// every up link agrees.
+TEST(RoleMachine, DISABLED_OlderFrameOnAnotherLinkNeverChangesThePeersState) {
+    Harness h(Role::secondary);
+    const wire::Heartbeat late = handover_and_failback(h, 1);
+    h.hear(late);
+    const auto actions = h.evaluate();
+    EXPECT_FALSE(Harness::has(actions, Kind::acquire)) << kinds(actions);
+    EXPECT_EQ(h.machine().hold(), HoldState::standby);
+}
+
 }  // namespace
 }  // namespace fo::role
