@@ -103,11 +103,18 @@ void RoleMachine::set_hold(HoldState state, const std::string& reason) {
 }
 
 void RoleMachine::on_peer_frame(const wire::Heartbeat& beat, std::int64_t /*now*/) {
+    highest_term_ = std::max(highest_term_, beat.term);
+    // The session's window accepts frames out of order (RFC 4303): one older
+    // than the newest of its link says nothing about the peer's present.
+    auto& newest = newest_frame_[beat.link_id];
+    if (newest.first == beat.boot_epoch && beat.sequence <= newest.second) {
+        return;
+    }
+    newest = {beat.boot_epoch, beat.sequence};
     peer_state_ = beat.state;
     peer_role_ = beat.role;
     peer_node_ = beat.node_id;
     peer_term_ = beat.term;
-    highest_term_ = std::max(highest_term_, beat.term);
     if (beat.state != wire::SenderState::active) {
         reasserted_against_term_.reset();
     }

@@ -26,6 +26,7 @@ void LinkSession::start(const Heartbeat& beat) {
     state_ = State::up;
     peer_epoch_ = beat.boot_epoch;
     peer_node_ = beat.node_id;
+    peer_link_ = beat.link_id;
     window_.reset(beat.sequence);
     highest_echoed_sequence_ = beat.echo_sequence;
 }
@@ -35,9 +36,11 @@ LinkSession::Verdict LinkSession::receive(const Heartbeat& beat) {
         // Not made in this session of ours. Before the session is up it tells
         // us whom to echo; once up, nothing unechoed changes anything.
         if (state_ != State::up) {
-            if (state_ == State::down || beat.boot_epoch != peer_epoch_ || beat.node_id != peer_node_) {
+            if (state_ == State::down || beat.boot_epoch != peer_epoch_ || beat.node_id != peer_node_ ||
+                beat.link_id != peer_link_) {
                 peer_epoch_ = beat.boot_epoch;
                 peer_node_ = beat.node_id;
+                peer_link_ = beat.link_id;
                 heard_sequence_ = beat.sequence;
             } else {
                 heard_sequence_ = std::max(heard_sequence_, beat.sequence);
@@ -50,7 +53,10 @@ LinkSession::Verdict LinkSession::receive(const Heartbeat& beat) {
         start(beat);
         return Verdict{true, DropReason::unechoed_epoch, true, false};
     }
-    if (beat.node_id != peer_node_) {
+    // A sender is (node id, link id): sequences, ours echoed and the peer's,
+    // count per link, so a frame made for another link (bridged or replayed)
+    // is not comparable with this session's.
+    if (beat.node_id != peer_node_ || beat.link_id != peer_link_) {
         return Verdict{false, DropReason::foreign_node, false, false};
     }
     if (beat.boot_epoch == peer_epoch_) {

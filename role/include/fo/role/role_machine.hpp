@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fo/detector/peer_detector.hpp"
@@ -171,6 +172,8 @@ class RoleMachine {
     bool peer_requests_release_ = false;
     std::int64_t peer_up_since_ns_ = 0;  // since when the peer beats without a DEAD in between
     std::optional<std::uint64_t> reasserted_against_term_;
+    // The peer's link id -> (epoch, sequence) of the newest frame heard on it.
+    std::map<std::uint8_t, std::pair<std::uint64_t, std::uint64_t>> newest_frame_;
 
     bool service_carrier_ = true;
     std::int64_t carrier_back_ns_ = 0;

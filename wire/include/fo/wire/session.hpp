@@ -27,6 +27,9 @@ namespace fo::wire {
 /// - Within the session's epoch, the RFC 4303 window refuses duplicates and
 ///   frames older than 64 sequences.
 ///
+/// - A sender is (node id, link id): once up, a frame of another node or of
+///   another of the peer's links is `foreign_node` (sequences count per link).
+///
 /// Give it only frames that passed the MAC check and are not our own.
 class LinkSession {
   public:
@@ -52,6 +55,7 @@ class LinkSession {
     /// The session's peer epoch (up) or the one we echo (init).
     [[nodiscard]] std::uint64_t peer_epoch() const { return peer_epoch_; }
     [[nodiscard]] std::uint32_t peer_node() const { return peer_node_; }
+    [[nodiscard]] std::uint8_t peer_link() const { return peer_link_; }
     [[nodiscard]] std::uint64_t replacements() const { return replacements_; }
 
   private:
@@ -61,6 +65,7 @@ class LinkSession {
     State state_ = State::down;
     std::uint64_t peer_epoch_ = 0;
     std::uint32_t peer_node_ = 0;
+    std::uint8_t peer_link_ = 0;                 // the peer's link id: a sender is (node id, link id)
     std::uint64_t heard_sequence_ = 0;           // init: the newest sequence heard in peer_epoch_
     SequenceWindow window_;                      // up: the session epoch's sequences
     std::uint64_t highest_echoed_sequence_ = 0;  // up: of ours, as echoed by the session's frames
