@@ -117,6 +117,32 @@ TEST(PairSim, PrimaryServiceLinkLossHandsOver) {
     EXPECT_FALSE(sim.holds(S));
 }
 
+// PRODUCTION GAP (role/src/role_machine.cpp, evaluate_secondary): an active
+// secondary whose service link loses carrier keeps the address; only the
+// primary hands over on carrier loss. The healthy primary, back and asking
+// (release-request on priv0), waits for the failback hold-down (10 s by
+// default, forever with failback = manual) while nobody serves the address.
+// Sequence: P's lan0 carrier down at 1003 (S takes over at once, handover);
+// lan0 back at 1103 (P listens, then asks); S's lan0 carrier down at 1303:
+// S stays active without a service link until the hold-down (500 ms from P
+// heard up again) runs out. Found by random seeds 11 and 194.
+TEST(PairSim, DISABLED_ActiveSecondaryLosingItsServiceLinkHandsBack) {
+    SimOptions options = named("active-secondary-loses-service-link");
+    options.expect_secondary_handover_on_carrier_loss = true;
+    options.hold_down_ns = 10 * kSec;  // the default
+    PairSim sim(options);
+    boot(sim);
+    sim.set_carrier(P, kLan, false);
+    sim.run_for(100 * kMs);
+    ASSERT_TRUE(sim.holds(S));
+    sim.set_carrier(P, kLan, true);
+    sim.run_for(200 * kMs);
+    sim.set_carrier(S, kLan, false);
+    sim.run_for(1 * kSec);
+    EXPECT_SIM_OK(sim);
+    EXPECT_TRUE(sim.holds(P)) << "the primary, healthy and asking, should serve";
+}
+
 TEST(PairSim, StaleReleasedAfterFailbackDoesNotRetriggerATakeover) {
     PairSim sim(named("stale-released-after-failback"));
     boot(sim);
