@@ -143,6 +143,39 @@ TEST(PairSim, DISABLED_ActiveSecondaryLosingItsServiceLinkHandsBack) {
     EXPECT_TRUE(sim.holds(P)) << "the primary, healthy and asking, should serve";
 }
 
+// PRODUCTION BUG (role/src/role_machine.cpp, evaluate_primary): the
+// primary's probe state (probing_since_ns_, probes_since_start_) is never
+// reset when the peer comes alive, unlike the secondary's. A restarted
+// primary probes while WAITING (the secondary's kernel answers), then hears
+// the secondary (ALIVE) and asks for the address; when the secondary later
+// goes silent (SIGSTOP: its kernel still holds and answers ARP), the primary
+// turns DEAD, sends one probe and claims in the same decide: the probe count
+// and window are from a second ago, and the claims then are older than the
+// peer's last beat. Found by random seed 235 (FO_SIM_SEEDS=2000).
+// Sequence: P's lan0 carrier down at 1003 (S takes over), P killed, lan0
+// back, P restarted at 1153 (probes while WAITING, answered), ALIVE at ~1180,
+// asks; S paused at 1353 (before the 500 ms hold-down): P DEAD at ~1383 adds
+// the address that S's kernel holds and answers for (invariant 1b).
+TEST(PairSim, DISABLED_PrimaryReusesStaleProbesAfterThePeerWasAlive) {
+    SimOptions options = named("primary-stale-probe-state");
+    options.drain_on_poll = true;  // not the poll bug
+    PairSim sim(options);
+    boot(sim);
+    sim.set_carrier(P, kLan, false);
+    sim.run_for(100 * kMs);
+    ASSERT_TRUE(sim.holds(S));
+    sim.kill(P);
+    sim.set_carrier(P, kLan, true);
+    sim.run_for(50 * kMs);
+    sim.start(P);
+    sim.run_for(200 * kMs);
+    ASSERT_TRUE(sim.holds(S));
+    sim.pause(S);
+    sim.run_for(300 * kMs);
+    EXPECT_SIM_OK(sim);
+    EXPECT_FALSE(sim.holds(P)) << "the paused secondary's kernel answers ARP";
+}
+
 TEST(PairSim, StaleReleasedAfterFailbackDoesNotRetriggerATakeover) {
     PairSim sim(named("stale-released-after-failback"));
     boot(sim);
