@@ -435,7 +435,11 @@ int Daemon::run() {
     loop_.add_timer(kCarrierPollNs, kCarrierPollNs, [this](std::uint64_t) {
         notifier_->reap(now());
         poll_carrier();
-        node_->decide(now());  // address probes and pending decisions advance without beats too
+        // Address probes and pending decisions advance without beats too;
+        // read first, so that an answer to our last probe is never left
+        // unread when we decide (a paused holder's kernel still answers).
+        drain_all();
+        node_->decide(now());
     });
     loop_.add_timer(kNeighborRecheckNs, kNeighborRecheckNs, [this](std::uint64_t) {
         for (PeerLink& link : links_) {

@@ -117,12 +117,14 @@ void Node::emit(std::int64_t now) {
     now_ = now;
     emitter_->set_state(role::wire_state(role_->hold()));
     emitter_->set_term(role_->term());
+    emitter_->set_generation(static_cast<std::uint32_t>(role_->counters().transitions));
     emitter_->emit(role_->outgoing_type());
 }
 
 void Node::send_released() {
     emitter_->set_state(role::wire_state(role_->hold()));
     emitter_->set_term(role_->term());
+    emitter_->set_generation(static_cast<std::uint32_t>(role_->counters().transitions));
     for (int i = 0; i < kReleasedRepeats; ++i) {
         emitter_->emit(wire::MessageType::released);
     }

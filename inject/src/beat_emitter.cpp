@@ -31,6 +31,7 @@ std::size_t BeatEmitter::emit(wire::MessageType type) {
             beat.echo_sequence = echo.sequence;
         }
         beat.term = term_;
+        beat.generation = generation_;
         beat.tx_time_ns = static_cast<std::uint64_t>(wall_clock_());
         beat.interval_us = identity_.interval_us;
         if (transmitters_[i]->send(beat)) {

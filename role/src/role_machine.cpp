@@ -111,6 +111,12 @@ void RoleMachine::on_peer_frame(const wire::Heartbeat& beat, std::int64_t /*now*
         return;
     }
     newest = {beat.boot_epoch, beat.sequence};
+    // Across links only the sender's own count of its state changes orders
+    // its frames: one made before its latest change is history.
+    if (peer_generation_ && peer_generation_->first == beat.boot_epoch && beat.generation < peer_generation_->second) {
+        return;
+    }
+    peer_generation_ = std::make_pair(beat.boot_epoch, beat.generation);
     peer_state_ = beat.state;
     peer_role_ = beat.role;
     peer_node_ = beat.node_id;
@@ -318,6 +324,11 @@ void RoleMachine::evaluate(const PeerView& peer, std::int64_t now) {
 }
 
 void RoleMachine::evaluate_secondary(const PeerView& peer, std::int64_t now) {
+    if (hold_ == HoldState::active && !service_carrier_ && !config_.addresses.empty()) {
+        // We cannot serve without it; the primary, if it is there, can.
+        release("our service link is down: handing back", true, HoldState::standby);
+        return;
+    }
     if (hold_ == HoldState::standby && !service_carrier_) {
         if (!cannot_stand_by_notified_) {
             cannot_stand_by_notified_ = true;
@@ -379,6 +390,9 @@ void RoleMachine::evaluate_primary(const PeerView& peer, std::int64_t now) {
     }
     if (hold_ != HoldState::starting) {
         return;
+    }
+    if (peer_heard_now(peer)) {
+        probing_since_ns_ = 0;  // probes made before the peer was heard say nothing about a later silence
     }
     if (peer.state == PeerState::waiting) {
         probe(peer, now);

@@ -75,17 +75,16 @@ struct SimOptions {
     /// After every link worked both ways and both ran this long: exactly one holds.
     std::int64_t converge_ns = 1200 * kMs;
     bool check_liveness = true;
-    /// The 20 ms poll reads the captures before deciding. daemon.cpp does not
-    /// (false, the default, mirrors it); true shows the fix of the bug in
-    /// PairSim.DISABLED_PauseOfThePrimaryOneSecondThenResume.
-    bool drain_on_poll = false;
+    /// The 20 ms poll reads the captures before deciding, as daemon.cpp does
+    /// (false reproduces the bug of PairSim.PauseOfThePrimaryOneSecondThenResume).
+    bool drain_on_poll = true;
     /// The adversary may re-inject never-delivered frames of the live
     /// session long after they were sent (see DISABLED_LateReplay...).
     bool late_replays = false;
     /// Liveness also when the out node is an active secondary whose own
-    /// service carrier is down (it keeps the address today: see
-    /// DISABLED_ActiveSecondaryLosingItsServiceLinkHandsBack). False exempts it.
-    bool expect_secondary_handover_on_carrier_loss = false;
+    /// service carrier is down (it hands back: see
+    /// ActiveSecondaryLosingItsServiceLinkHandsBack). False exempts it.
+    bool expect_secondary_handover_on_carrier_loss = true;
     bool check_convergence = true;
 };
 

@@ -55,6 +55,7 @@ TEST(HeartbeatFrame, RoundTripsEveryField) {
     beat.echo_epoch = 0x0102030405060708ULL;
     beat.echo_sequence = 0xFFFFFFFFFFFFFFFEULL;
     beat.term = 0x8000000000000001ULL;
+    beat.generation = 0xFEEDF00DU;
     const auto frame = beat_frame(beat, &key);
     ASSERT_EQ(frame.size(), kHeartbeatFrameSize);
     auto decoded = decode_heartbeat_frame(frame, HeartbeatDecodeOptions{kDefaultHeartbeatPort, &key});

@@ -117,7 +117,7 @@ TEST(PairSim, PrimaryServiceLinkLossHandsOver) {
     EXPECT_FALSE(sim.holds(S));
 }
 
-// PRODUCTION GAP (role/src/role_machine.cpp, evaluate_secondary): an active
+// FIXED (role/src/role_machine.cpp, evaluate_secondary): an active
 // secondary whose service link loses carrier keeps the address; only the
 // primary hands over on carrier loss. The healthy primary, back and asking
 // (release-request on priv0), waits for the failback hold-down (10 s by
@@ -126,9 +126,8 @@ TEST(PairSim, PrimaryServiceLinkLossHandsOver) {
 // lan0 back at 1103 (P listens, then asks); S's lan0 carrier down at 1303:
 // S stays active without a service link until the hold-down (500 ms from P
 // heard up again) runs out. Found by random seeds 11 and 194.
-TEST(PairSim, DISABLED_ActiveSecondaryLosingItsServiceLinkHandsBack) {
+TEST(PairSim, ActiveSecondaryLosingItsServiceLinkHandsBack) {
     SimOptions options = named("active-secondary-loses-service-link");
-    options.expect_secondary_handover_on_carrier_loss = true;
     options.hold_down_ns = 10 * kSec;  // the default
     PairSim sim(options);
     boot(sim);
@@ -143,7 +142,7 @@ TEST(PairSim, DISABLED_ActiveSecondaryLosingItsServiceLinkHandsBack) {
     EXPECT_TRUE(sim.holds(P)) << "the primary, healthy and asking, should serve";
 }
 
-// PRODUCTION BUG (role/src/role_machine.cpp, evaluate_primary): the
+// FIXED (role/src/role_machine.cpp, evaluate_primary): the
 // primary's probe state (probing_since_ns_, probes_since_start_) is never
 // reset when the peer comes alive, unlike the secondary's. A restarted
 // primary probes while WAITING (the secondary's kernel answers), then hears
@@ -156,9 +155,8 @@ TEST(PairSim, DISABLED_ActiveSecondaryLosingItsServiceLinkHandsBack) {
 // back, P restarted at 1153 (probes while WAITING, answered), ALIVE at ~1180,
 // asks; S paused at 1353 (before the 500 ms hold-down): P DEAD at ~1383 adds
 // the address that S's kernel holds and answers for (invariant 1b).
-TEST(PairSim, DISABLED_PrimaryReusesStaleProbesAfterThePeerWasAlive) {
+TEST(PairSim, PrimaryReusesNoStaleProbesAfterThePeerWasAlive) {
     SimOptions options = named("primary-stale-probe-state");
-    options.drain_on_poll = true;  // not the poll bug
     PairSim sim(options);
     boot(sim);
     sim.set_carrier(P, kLan, false);
@@ -223,37 +221,20 @@ TEST(PairSim, TwoWayPartitionOfThePrimaryOneSecondThenHeal) {
     EXPECT_FALSE(sim.holds(S));
 }
 
-// PRODUCTION BUG (daemon/daemon.cpp, the 20 ms poll timer): it calls
+// FIXED (daemon/daemon.cpp, the 20 ms poll timer): it called
 // node_->decide() without drain_all(). The secondary, probing a silent
-// (SIGSTOPped) primary whose kernel still answers ARP, then decides while the
-// answer to its previous probe waits unread in the capture buffer: probe()
-// moves previous_probe_ns_ to that probe, addresses_in_use() finds no claim
-// newer than it, and the secondary adds the address the primary still holds.
+// (SIGSTOPped) primary whose kernel still answers ARP, then decided while the
+// answer to its previous probe waited unread in the capture buffer: probe()
+// moved previous_probe_ns_ to that probe, addresses_in_use() found no claim
+// newer than it, and the secondary added the address the primary still held.
 // Sequence (interval 10 ms, S's beat ticks at 3+10k ms, its poll at 3+20k ms):
 // P paused at 1003; S probes at 1023 (answer read at 1030.089 by the detector
 // timer, peer DEAD), probes at 1033 from the tick (answer arrives 1033.6,
 // unread), at 1043 the poll fires before the beat tick: probe() (previous =
-// 1033), no claim >= 1033 read yet, acquire: both kernels hold the address
-// until P resumes. With the poll draining first (SimOptions::drain_on_poll,
-// the test below) the answer is read and the secondary keeps out.
-TEST(PairSim, DISABLED_PauseOfThePrimaryOneSecondThenResume) {
-    PairSim sim(named("pause-primary-1s"));
-    boot(sim);
-    sim.pause(P);
-    sim.run_for(1 * kSec);
-    // The paused primary's kernel still answers ARP for the address: RFC 5227 keeps the secondary out.
-    EXPECT_FALSE(sim.holds(S));
-    EXPECT_GE(times_dead(sim, S), 1U);
-    sim.resume(P);
-    sim.run_for(2 * kSec);
-    EXPECT_SIM_OK(sim);
-    EXPECT_TRUE(sim.holds(P));
-    EXPECT_FALSE(sim.holds(S));
-}
-
-TEST(PairSim, PauseOfThePrimaryOneSecondThenResumeWithThePollDraining) {
-    SimOptions options = named("pause-primary-1s-poll-drains");
-    options.drain_on_poll = true;
+// 1033), no claim >= 1033 read yet, acquire. SimOptions::drain_on_poll =
+// false still reproduces it (the test below checks that it does).
+TEST(PairSim, PauseOfThePrimaryOneSecondThenResume) {
+    SimOptions options = named("pause-primary-1s");
     PairSim sim(options);
     boot(sim);
     sim.pause(P);
@@ -267,9 +248,20 @@ TEST(PairSim, PauseOfThePrimaryOneSecondThenResumeWithThePollDraining) {
     EXPECT_FALSE(sim.holds(S));
 }
 
+TEST(PairSim, PollThatDecidesWithoutReadingIsCaught) {
+    // The old daemon poll (decide before reading the captures): the
+    // simulation must see the secondary claim the paused primary's address.
+    SimOptions options = named("pause-primary-1s-poll-without-reading");
+    options.drain_on_poll = false;
+    PairSim sim(options);
+    boot(sim);
+    sim.pause(P);
+    sim.run_for(1 * kSec);
+    EXPECT_TRUE(sim.failed()) << "the invariants should catch a claim of an address that still answers ARP";
+}
+
 TEST(PairSim, KilledPrimaryWhoseKernelStillHoldsIsNotTakenOver) {
     SimOptions options = named("killed-primary-kernel-holds");
-    options.drain_on_poll = true;  // see DISABLED_PauseOfThePrimaryOneSecondThenResume
     PairSim sim(options);
     boot(sim);
     sim.kill(P);
@@ -440,21 +432,8 @@ TEST(PairSim, RestartOfTheSecondaryWhileItHolds) {
     EXPECT_FALSE(sim.holds(S));
 }
 
-TEST(PairSim, DISABLED_RestartOfThePrimaryWhileItHoldsAsTheDaemonPollsToday) {
-    // The bug of DISABLED_PauseOfThePrimaryOneSecondThenResume: the killed
-    // primary's kernel answers the probes, the poll decides before reading them.
-    PairSim sim(named("restart-primary-while-it-holds-daemon-poll"));
-    boot(sim);
-    sim.kill(P);
-    sim.run_for(50 * kMs);
-    sim.start(P);
-    sim.run_for(2 * kSec);
-    EXPECT_SIM_OK(sim);
-}
-
 TEST(PairSim, RestartOfThePrimaryWhileItHolds) {
     SimOptions options = named("restart-primary-while-it-holds");
-    options.drain_on_poll = true;  // see DISABLED_PauseOfThePrimaryOneSecondThenResume
     PairSim sim(options);
     boot(sim);
     sim.kill(P);
@@ -562,12 +541,8 @@ TEST(PairSim, ReplayOfFramesFromBeforeARestartChangesNothing) {
 /// direction, per link), pauses, kills, power-offs, SIGTERM, carrier loss,
 /// lossy periods and adversary replays; then everything heals and the pair
 /// must converge.
-std::string run_random(std::uint64_t seed, std::vector<std::int64_t>& dual_out, bool daemon_poll = false) {
-    SimOptions options = named(daemon_poll ? "random-daemon-poll" : "random", seed);
-    // The poll reads the captures first: the fix of the bug in
-    // DISABLED_PauseOfThePrimaryOneSecondThenResume (else invariant 1b fails
-    // in many seeds; see DISABLED_RandomScenariosAsTheDaemonPollsToday).
-    options.drain_on_poll = !daemon_poll;
+std::string run_random(std::uint64_t seed, std::vector<std::int64_t>& dual_out) {
+    SimOptions options = named("random", seed);
     std::mt19937_64 plan(seed * 0x9E3779B97F4A7C15ULL + 1);
     auto uniform = [&](std::int64_t lo, std::int64_t hi) {
         return std::uniform_int_distribution<std::int64_t>(lo, hi)(plan);
@@ -669,18 +644,6 @@ std::string summary(std::vector<std::int64_t> values) {
     std::sort(values.begin(), values.end());
     return "n=" + std::to_string(values.size()) + " min " + PairSim::ms(values.front()) + " median " +
            PairSim::ms(values[values.size() / 2]) + " max " + PairSim::ms(values.back());
-}
-
-TEST(PairSim, DISABLED_RandomScenariosAsTheDaemonPollsToday) {
-    int failures = 0;
-    for (std::uint64_t seed = 1; seed <= env_seeds(200) && failures < 3; ++seed) {
-        std::vector<std::int64_t> dual;
-        const std::string failure = run_random(seed, dual, true);
-        if (!failure.empty()) {
-            ADD_FAILURE() << failure;
-            ++failures;
-        }
-    }
 }
 
 TEST(PairSim, RandomScenarios) {

@@ -72,6 +72,12 @@ class Harness {
         beat.link_id = link;
         beat.sequence = ++peer_sequence[link];
         beat.term = term;
+        // As the sender counts: one more generation per change of its state.
+        if (last_peer_state_ && *last_peer_state_ != state) {
+            ++peer_generation_;
+        }
+        last_peer_state_ = state;
+        beat.generation = peer_generation_;
         return beat;
     }
     /// A frame of the peer, accepted by its session, then a decision.
@@ -159,6 +165,8 @@ class Harness {
   private:
     std::optional<RoleMachine> machine_;
     Role peer_role_;
+    std::optional<SenderState> last_peer_state_;
+    std::uint32_t peer_generation_ = 0;
 };
 
 std::string kinds(const std::vector<Action>& actions) {
@@ -744,15 +752,13 @@ TEST(RoleMachine, ReorderedOlderFrameOfALinkNeverChangesThePeersState) {
     EXPECT_EQ(h.machine().hold(), HoldState::standby);
 }
 
-// FINDING, not fixed: the same on another link. Each link numbers its own
-// frames, so nothing in a frame orders it against the other links' frames
-// (the transmit time is informational by design). A frame delayed on link 1
-// past the next frame on link 0 (or lost there and replayed within link 1's
-// window) still regresses the peer's state. A fix needs an ordering that
-// spans links, e.g. a per-epoch counter of the sender's state changes carried
-// in every frame (a wire change), or acting on a handover state only once
-// every up link agrees.
-TEST(RoleMachine, DISABLED_OlderFrameOnAnotherLinkNeverChangesThePeersState) {
+// FINDING, fixed: the same on another link. Each link numbers its own
+// frames, so the sequence cannot order a frame against the other links'
+// frames; a frame delayed on link 1 past the next frame on link 0 (or lost
+// there and replayed within link 1's window) regressed the peer's state.
+// Every frame now carries the sender's generation (its count of state
+// changes), and a frame of an older generation is history.
+TEST(RoleMachine, OlderFrameOnAnotherLinkNeverChangesThePeersState) {
     Harness h(Role::secondary);
     const wire::Heartbeat late = handover_and_failback(h, 1);
     h.hear(late);

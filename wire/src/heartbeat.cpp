@@ -38,7 +38,7 @@ void write_fields(ByteWriter& writer, const Heartbeat& beat, AuthType auth) {
     writer.write_u64(beat.term);
     writer.write_u64(beat.tx_time_ns);
     writer.write_u32(beat.interval_us);
-    writer.write_u32(0);  // reserved
+    writer.write_u32(beat.generation);
 }
 }  // namespace
 
@@ -114,7 +114,6 @@ DecodeResult<HeartbeatFrame> parse_heartbeat_frame(std::span<const std::uint8_t>
     std::uint8_t state = 0;
     std::uint8_t auth = 0;
     std::uint16_t length = 0;
-    std::uint32_t reserved = 0;
     Heartbeat& beat = result.beat;
     reader.read_u32(magic);
     if (magic != kHeartbeatMagic) {
@@ -148,7 +147,7 @@ DecodeResult<HeartbeatFrame> parse_heartbeat_frame(std::span<const std::uint8_t>
     reader.read_u64(beat.term);
     reader.read_u64(beat.tx_time_ns);
     reader.read_u32(beat.interval_us);
-    reader.read_u32(reserved);  // ignored on receipt so that later versions can use it
+    reader.read_u32(beat.generation);
     return result;
 }
 

@@ -46,6 +46,7 @@ class BeatEmitter {
     void add_link(const std::string& interface, HeartbeatTransmitter& transmitter);
     void set_state(wire::SenderState state) { state_ = state; }
     void set_term(std::uint64_t term) { term_ = term; }
+    void set_generation(std::uint32_t generation) { generation_ = generation; }
     void set_echo_source(EchoSource source) { echo_source_ = std::move(source); }
 
     /// Sends one frame on every link; returns how many sends failed.
@@ -60,6 +61,7 @@ class BeatEmitter {
     EchoSource echo_source_;
     wire::SenderState state_ = wire::SenderState::starting;
     std::uint64_t term_ = 0;
+    std::uint32_t generation_ = 0;
     std::vector<EmitterLinkStatistics> links_;
     std::vector<HeartbeatTransmitter*> transmitters_;
 };

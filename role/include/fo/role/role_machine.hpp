@@ -174,6 +174,7 @@ class RoleMachine {
     std::optional<std::uint64_t> reasserted_against_term_;
     // The peer's link id -> (epoch, sequence) of the newest frame heard on it.
     std::map<std::uint8_t, std::pair<std::uint64_t, std::uint64_t>> newest_frame_;
+    std::optional<std::pair<std::uint64_t, std::uint32_t>> peer_generation_;  // (boot epoch, newest generation)
 
     bool service_carrier_ = true;
     std::int64_t carrier_back_ns_ = 0;

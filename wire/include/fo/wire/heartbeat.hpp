@@ -54,6 +54,9 @@ struct Heartbeat {
     std::uint64_t term = 0;
     std::uint64_t tx_time_ns = 0;   // sender's CLOCK_REALTIME; informational only
     std::uint32_t interval_us = 0;  // the sender's beat interval
+    /// The sender's count of its own state changes since its boot: orders
+    /// its frames across links (each link numbers its frames on its own).
+    std::uint32_t generation = 0;
 
     bool operator==(const Heartbeat&) const = default;
 };
