@@ -80,8 +80,8 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
         emitter_->add_link(config_.links[i].interface, *edges_.transmitters.at(i));
     }
     emitter_->set_echo_source([this](std::size_t link) {
-        const auto& session = intake_->sessions()[link];
-        return inject::Echo{session.echo_epoch(), session.echo_sequence()};
+        const auto [epoch, sequence] = intake_->take_echo(link);
+        return inject::Echo{epoch, sequence};
     });
 }
 
@@ -131,13 +131,14 @@ void Node::send_released() {
 }
 
 void Node::tick(std::int64_t now) {
-    now_ = now;
-    detector_->on_tick(now);
     decide(now);
 }
 
 void Node::decide(std::int64_t now) {
     now_ = now;
+    // Deadlines first: a decision on a view older than `now` (after a stall,
+    // with the deadline timer not yet run) would trust a silent peer.
+    detector_->on_tick(now);
     role_->evaluate(peer_view(now), now);
     run_actions(now);
 }

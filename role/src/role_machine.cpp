@@ -16,6 +16,9 @@ constexpr std::int64_t kMinimumProbePeriodNs =
 // beat is late, so by DEAD (miss_count x interval) the window has passed.
 constexpr std::int64_t kProbeWindowPeriods = 1;
 constexpr std::uint64_t kProbesBeforeClaim = 2;
+// A gap of more than this many probe periods since our last probe restarts
+// the count (RFC 5227 2.1.1: the probes of one claim are sent in one run).
+constexpr std::int64_t kProbeStallPeriods = 3;
 
 bool peer_heard_now(const PeerView& peer) {
     return peer.state == PeerState::alive || peer.state == PeerState::degraded;
@@ -116,6 +119,13 @@ void RoleMachine::on_peer_frame(const wire::Heartbeat& beat, std::int64_t /*now*
     if (peer_generation_ && peer_generation_->first == beat.boot_epoch && beat.generation < peer_generation_->second) {
         return;
     }
+    if (peer_generation_ &&
+        (peer_generation_->first != beat.boot_epoch || beat.generation > peer_generation_->second)) {
+        // The peer changed its state since its last message: it has answered
+        // it itself (a "released" followed by a new acquisition is void).
+        peer_sent_released_ = false;
+        peer_requests_release_ = false;
+    }
     peer_generation_ = std::make_pair(beat.boot_epoch, beat.generation);
     peer_state_ = beat.state;
     peer_role_ = beat.role;
@@ -193,11 +203,14 @@ void RoleMachine::probe(const PeerView& peer, std::int64_t now) {
     if (config_.addresses.empty()) {
         return;
     }
-    if (probing_since_ns_ == 0) {
+    const std::int64_t period = probe_period(peer);
+    // Probes count only in an unbroken run: after a stall (a paused process,
+    // a starved machine) the answers of a second ago say nothing of now.
+    if (probing_since_ns_ == 0 || (last_probe_ns_ != 0 && now - last_probe_ns_ > kProbeStallPeriods * period)) {
         probing_since_ns_ = now;
         probes_since_start_ = 0;
     }
-    if (now - last_probe_ns_ < probe_period(peer)) {
+    if (now - last_probe_ns_ < period) {
         return;
     }
     previous_probe_ns_ = last_probe_ns_;

@@ -608,6 +608,11 @@ class PairSim {
                          (why.empty() ? " (may be live)" : " (must refuse: " + why + ")"));
         checked_on_frame(to, frame.link, frame.bytes, why, false);
         h.delivered.insert(index);
+        if (why.empty()) {
+            // A live frame relayed around a cut is a one-way link for the
+            // detector: the sender counts as heard, liveness waits again.
+            gap_until_[frame.sender] = std::max(gap_until_[frame.sender], now_);
+        }
     }
     /// Injects a frame recorded by another simulation (another life of the pair).
     void inject_foreign(const RecordedFrame& frame, int to) {

@@ -13,13 +13,55 @@ std::string_view to_string(LinkSession::State state) {
     return "unknown";
 }
 
+std::uint64_t LinkSession::echo_epoch() const {
+    switch (state_) {
+        case State::down: return 0;
+        case State::init: return current_candidate().epoch;
+        case State::up: return peer_epoch_;
+    }
+    return 0;
+}
+
 std::uint64_t LinkSession::echo_sequence() const {
     switch (state_) {
         case State::down: return 0;
-        case State::init: return heard_sequence_;
+        case State::init: return current_candidate().sequence;
         case State::up: return window_.highest();
     }
     return 0;
+}
+
+std::pair<std::uint64_t, std::uint64_t> LinkSession::take_echo() {
+    const std::pair<std::uint64_t, std::uint64_t> echo{echo_epoch(), echo_sequence()};
+    if (state_ == State::init) {
+        next_candidate_ = (next_candidate_ + 1) % candidate_count_;
+    }
+    return echo;
+}
+
+void LinkSession::hear_candidate(const Heartbeat& beat) {
+    ++frames_heard_;
+    const auto begin = candidates_.begin();
+    const auto end = begin + static_cast<std::ptrdiff_t>(candidate_count_);
+    auto found = std::find_if(begin, end, [&](const Candidate& candidate) {
+        return candidate.epoch == beat.boot_epoch && candidate.node == beat.node_id && candidate.link == beat.link_id;
+    });
+    if (found == end) {
+        if (candidate_count_ < candidates_.size()) {
+            ++candidate_count_;
+        } else {
+            found =
+                std::min_element(begin, end, [](const Candidate& a, const Candidate& b) { return a.heard < b.heard; });
+        }
+        *found = Candidate{beat.boot_epoch, beat.node_id, beat.link_id, beat.sequence, frames_heard_};
+    } else {
+        found->sequence = std::max(found->sequence, beat.sequence);
+        found->heard = frames_heard_;
+    }
+    // For status: the sender heard last.
+    peer_epoch_ = beat.boot_epoch;
+    peer_node_ = beat.node_id;
+    peer_link_ = beat.link_id;
 }
 
 void LinkSession::start(const Heartbeat& beat) {
@@ -27,7 +69,7 @@ void LinkSession::start(const Heartbeat& beat) {
     peer_epoch_ = beat.boot_epoch;
     peer_node_ = beat.node_id;
     peer_link_ = beat.link_id;
-    window_.reset(beat.sequence);
+    window_.reset_refusing_older(beat.sequence);
     highest_echoed_sequence_ = beat.echo_sequence;
 }
 
@@ -36,15 +78,7 @@ LinkSession::Verdict LinkSession::receive(const Heartbeat& beat) {
         // Not made in this session of ours. Before the session is up it tells
         // us whom to echo; once up, nothing unechoed changes anything.
         if (state_ != State::up) {
-            if (state_ == State::down || beat.boot_epoch != peer_epoch_ || beat.node_id != peer_node_ ||
-                beat.link_id != peer_link_) {
-                peer_epoch_ = beat.boot_epoch;
-                peer_node_ = beat.node_id;
-                peer_link_ = beat.link_id;
-                heard_sequence_ = beat.sequence;
-            } else {
-                heard_sequence_ = std::max(heard_sequence_, beat.sequence);
-            }
+            hear_candidate(beat);
             state_ = State::init;
         }
         return Verdict{false, DropReason::unechoed_epoch, false, false};

@@ -50,9 +50,10 @@ class Node {
     void on_frame(std::size_t link, std::span<const std::uint8_t> frame, std::int64_t arrival_ns);
     /// One frame on every link: our state, term and each link's echo.
     void emit(std::int64_t now);
-    /// Detector deadlines (feed every captured frame first), then decide.
+    /// The detector deadline timer: the same as decide().
     void tick(std::int64_t now);
-    /// Lets the role machine decide and carries out what it asks.
+    /// Detector deadlines at `now` (feed every captured frame first), then
+    /// the role machine decides and its actions are carried out.
     void decide(std::int64_t now);
     void on_carrier(std::size_t link, bool carrier, std::int64_t now);
     std::optional<std::string> admin_release(std::int64_t now);

@@ -31,6 +31,10 @@ class BeatIntake {
     [[nodiscard]] std::uint64_t accepted() const { return accepted_; }
     [[nodiscard]] std::uint64_t own_frames() const { return own_frames_; }
     [[nodiscard]] const std::vector<wire::LinkSession>& sessions() const { return sessions_; }
+    /// The echo for our next frame on `link` (wire::LinkSession::take_echo).
+    std::pair<std::uint64_t, std::uint64_t> take_echo(std::size_t link) {
+        return link < sessions_.size() ? sessions_[link].take_echo() : std::pair<std::uint64_t, std::uint64_t>{0, 0};
+    }
 
   private:
     PeerDetector& detector_;

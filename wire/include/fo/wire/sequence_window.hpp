@@ -20,10 +20,18 @@ class SequenceWindow {
         std::uint64_t skipped = 0;  // in_order: sequence numbers jumped over (lost or still to come)
     };
 
-    /// Starts over at `sequence` (the first frame of an epoch).
+    /// Starts over at `sequence` (the first frame of an epoch); later
+    /// arrivals of the 63 before it are still taken (reordering).
     void reset(std::uint64_t sequence) {
         highest_ = sequence;
         seen_ = 1;
+    }
+    /// Starts over at `sequence`, refusing everything before it: for a
+    /// session, whose start is its first frame (a frame older than that was
+    /// made before the session and may have been refused already).
+    void reset_refusing_older(std::uint64_t sequence) {
+        highest_ = sequence;
+        seen_ = ~std::uint64_t{0};
     }
     /// Accepts `sequence` unless it is a duplicate or older than the window.
     Verdict accept(std::uint64_t sequence);
