@@ -7,6 +7,7 @@
 // (/proc/self/statm) before and after; then the cost of one percentile query
 // over the 10 million (what `foctl status` pays on the daemon's loop).
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,8 +16,6 @@
 #include <memory>
 #include <random>
 #include <vector>
-
-#include <unistd.h>
 
 #include "fo/detector/interval_histogram.hpp"
 
@@ -66,7 +65,8 @@ class LegacyIntervalHistogram {
         ++count_;
     }
     [[nodiscard]] double percentile_us(double q) const {
-        const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count_))));
+        const auto rank =
+            std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count_))));
         std::uint64_t seen = 0;
         for (std::size_t micros = 0; micros < buckets_.size(); ++micros) {
             seen += buckets_[micros];

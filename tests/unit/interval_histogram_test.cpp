@@ -20,7 +20,8 @@ constexpr std::int64_t kHour = IntervalHistogram::kHighestTrackableNs;
 /// The exact nearest-rank percentile, in microseconds.
 double exact_percentile_us(std::vector<std::int64_t> values, double q) {
     std::sort(values.begin(), values.end());
-    const auto rank = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size()))));
+    const auto rank =
+        std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size()))));
     return static_cast<double>(values[rank - 1]) / 1000.0;
 }
 
@@ -94,7 +95,7 @@ TEST(IntervalHistogramTest, MemoryIsFixedWhateverIsAdded) {
     EXPECT_EQ(histogram.count(), 10'000'000U);
     EXPECT_EQ(IntervalHistogram::bucket_count(), buckets);
     // The old layout kept every interval of 100 ms or more: 80 MB here. Now nothing is allocated.
-    EXPECT_LT(after.uordblks + after.hblkhd, before.uordblks + before.hblkhd + 64 * 1024)
+    EXPECT_LT(after.uordblks + after.hblkhd, before.uordblks + before.hblkhd + std::size_t{64} * 1024U)
         << "heap grew by " << (after.uordblks + after.hblkhd) - (before.uordblks + before.hblkhd) << " bytes";
     EXPECT_NEAR(histogram.percentile_us(0.5), 100'500.0, 100'500.0 * 0.001);
 }
@@ -121,7 +122,7 @@ TEST(IntervalHistogramTest, EdgeCases) {
 
     IntervalHistogram huge;
     huge.add(1 * kMs);
-    huge.add(kHour);                                   // the top of the range: still in a bucket
+    huge.add(kHour);                                     // the top of the range: still in a bucket
     huge.add(std::numeric_limits<std::int64_t>::max());  // beyond: clamped and counted
     EXPECT_EQ(huge.count(), 3U);
     EXPECT_EQ(huge.clamped_count(), 1U);
