@@ -1,22 +1,45 @@
 #include "fo/detector/interval_histogram.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace fo::detector {
 
+static_assert(IntervalHistogram::kBucketCount == 4608, "1 ns .. 1 hour at 2 significant digits");
+
+std::size_t IntervalHistogram::index_of(std::int64_t value_ns) {
+    const auto value = static_cast<std::uint64_t>(value_ns);
+    // Magnitude above the linear range: 0 for values below kSubBucketCount.
+    const int magnitude = std::max(0, static_cast<int>(std::bit_width(value)) - kSubBucketBits);
+    return static_cast<std::size_t>(magnitude) * static_cast<std::size_t>(kSubBucketHalfCount) +
+           static_cast<std::size_t>(value >> magnitude);
+}
+
+std::int64_t IntervalHistogram::lowest_of(std::size_t index) {
+    const auto half = static_cast<std::size_t>(kSubBucketHalfCount);
+    if (index < 2 * half) {
+        return static_cast<std::int64_t>(index);
+    }
+    const std::size_t magnitude = index / half - 1;
+    const std::size_t sub_bucket = index - magnitude * half;  // in [half, 2 * half)
+    return static_cast<std::int64_t>(sub_bucket) << magnitude;
+}
+
+std::int64_t IntervalHistogram::width_of(std::size_t index) {
+    const auto half = static_cast<std::size_t>(kSubBucketHalfCount);
+    return index < 2 * half ? 1 : std::int64_t{1} << (index / half - 1);
+}
+
 void IntervalHistogram::add(std::int64_t interval_ns) {
     interval_ns = std::max<std::int64_t>(interval_ns, 0);
-    const std::int64_t micros = interval_ns / 1000;
-    if (micros < kLinearLimitUs) {
-        if (static_cast<std::size_t>(micros) >= buckets_.size()) {
-            buckets_.resize(static_cast<std::size_t>(micros) + 1);
-        }
-        ++buckets_[static_cast<std::size_t>(micros)];
+    if (interval_ns > kHighestTrackableNs) {
+        ++clamped_;
     } else {
-        long_tail_us_.push_back(micros);
+        ++buckets_[index_of(interval_ns)];
     }
     ++count_;
+    min_ns_ = std::min(min_ns_, interval_ns);
     max_ns_ = std::max(max_ns_, interval_ns);
     const double delta = static_cast<double>(interval_ns) - mean_ns_;
     mean_ns_ += delta / static_cast<double>(count_);
@@ -32,16 +55,16 @@ double IntervalHistogram::percentile_us(double q) const {
     const auto rank =
         std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count_))));
     std::uint64_t seen = 0;
-    for (std::size_t micros = 0; micros < buckets_.size(); ++micros) {
-        seen += buckets_[micros];
+    for (std::size_t index = 0; index < buckets_.size(); ++index) {
+        seen += buckets_[index];
         if (seen >= rank) {
-            return static_cast<double>(micros) + 0.5;  // bucket centre
+            // The centre of the whole nanoseconds the bucket holds, inside the exact [min, max].
+            const double centre =
+                static_cast<double>(lowest_of(index)) + static_cast<double>(width_of(index) - 1) / 2.0;
+            return std::clamp(centre, static_cast<double>(min_ns_), static_cast<double>(max_ns_)) / 1000.0;
         }
     }
-    std::vector<std::int64_t> tail = long_tail_us_;
-    std::sort(tail.begin(), tail.end());
-    const std::uint64_t index = rank - seen - 1;
-    return static_cast<double>(tail[std::min<std::size_t>(index, tail.size() - 1)]) + 0.5;
+    return max_us();  // in the overflow bucket: beyond kHighestTrackableNs
 }
 
 double IntervalHistogram::stddev_us() const {

@@ -32,7 +32,7 @@ TEST_F(BeatWatchTest, SteadyBeatsGiveExactIntervals) {
     EXPECT_EQ(sender.beats_received, 101U);
     EXPECT_EQ(sender.lost, 0U);
     EXPECT_EQ(sender.intervals.count(), 100U);
-    EXPECT_DOUBLE_EQ(sender.intervals.percentile_us(0.5), 1000.5);
+    EXPECT_DOUBLE_EQ(sender.intervals.percentile_us(0.5), 1000.0);  // every interval equal: exact
     EXPECT_DOUBLE_EQ(sender.intervals.max_us(), 1000.0);
     EXPECT_NEAR(sender.intervals.stddev_us(), 0.0, 1e-9);
     EXPECT_TRUE(sender.mac_verified);
@@ -59,10 +59,88 @@ TEST_F(BeatWatchTest, WrongKeyIsAnAuthFailureNeverABeat) {
         feed(s, kStart + static_cast<std::int64_t>(s) * kMs, &wrong);
     }
     feed(11, kStart + 11 * kMs, nullptr);
-    EXPECT_EQ(only_sender().auth_failures, 11U);
-    EXPECT_EQ(only_sender().beats_received, 0U);
+    // Never verified: no sender entry, one aggregate count.
+    EXPECT_TRUE(watch_.senders().empty());
+    EXPECT_EQ(watch_.auth_failures_unknown_senders(), 11U);
     EXPECT_EQ(watch_.drops().get(wire::DropReason::bad_mac), 10U);
     EXPECT_EQ(watch_.drops().get(wire::DropReason::auth_missing), 1U);
+}
+
+TEST_F(BeatWatchTest, AuthFailuresOfAVerifiedSenderAreItsOwn) {
+    feed(1, kStart, &key_);
+    const wire::AuthKey wrong = testing::other_key();
+    feed(2, kStart + kMs, &wrong);
+    feed(3, kStart + 2 * kMs, nullptr);
+    EXPECT_EQ(only_sender().auth_failures, 2U);
+    EXPECT_EQ(only_sender().beats_received, 1U);
+    EXPECT_EQ(watch_.auth_failures_unknown_senders(), 0U);
+}
+
+constexpr std::uint32_t kForgedFrames = 200'000;
+
+/// A genuine sender (node 1, both links), then `kForgedFrames` frames each claiming a new node id, signed by
+/// `forger` (nullptr: unsigned), then the genuine sender again.
+void genuine_then_forged_flood(BeatWatch& watch, const wire::AuthKey& key, const wire::AuthKey* forger) {
+    for (std::uint8_t link = 0; link < 2; ++link) {
+        wire::Heartbeat beat = testing::sample_beat(1);
+        beat.link_id = link;
+        watch.on_frame(testing::beat_frame(beat, &key), kStart);
+    }
+    for (std::uint32_t i = 0; i < kForgedFrames; ++i) {
+        wire::Heartbeat forged = testing::sample_beat(1);
+        forged.node_id = 1'000'000 + i;
+        watch.on_frame(testing::beat_frame(forged, forger), kStart + kMs / 2);
+    }
+    for (std::uint8_t link = 0; link < 2; ++link) {
+        wire::Heartbeat beat = testing::sample_beat(2);
+        beat.link_id = link;
+        watch.on_frame(testing::beat_frame(beat, &key), kStart + kMs);
+    }
+}
+
+void expect_genuine_sender_reported(const BeatWatch& watch) {
+    for (std::uint8_t link = 0; link < 2; ++link) {
+        const auto found = watch.senders().find(wire::SenderKey{testing::sample_beat().node_id, link});
+        ASSERT_NE(found, watch.senders().end()) << "link " << int{link};
+        EXPECT_EQ(found->second.beats_received, 2U);
+        EXPECT_EQ(found->second.intervals.count(), 1U);
+        EXPECT_DOUBLE_EQ(found->second.intervals.percentile_us(0.5), 1000.0);
+        EXPECT_EQ(found->second.auth_failures, 0U);
+    }
+}
+
+TEST_F(BeatWatchTest, ForgedFramesWithDistinctNodeIdsCreateNoSenders) {
+    const wire::AuthKey wrong = testing::other_key();
+    genuine_then_forged_flood(watch_, key_, &wrong);
+    EXPECT_EQ(watch_.senders().size(), 2U);
+    EXPECT_EQ(watch_.auth_failures_unknown_senders(), kForgedFrames);
+    EXPECT_EQ(watch_.drops().get(wire::DropReason::bad_mac), kForgedFrames);
+    EXPECT_EQ(watch_.senders_dropped(), 0U);
+    EXPECT_EQ(watch_.frames_seen(), kForgedFrames + 4);
+    expect_genuine_sender_reported(watch_);
+}
+
+TEST(BeatWatchBoundsTest, WithoutAKeyTheSenderTableIsCapped) {
+    const wire::AuthKey key = testing::test_key();
+    BeatWatch watch(wire::kDefaultHeartbeatPort, nullptr);  // nothing can be verified: only the cap holds
+    genuine_then_forged_flood(watch, key, nullptr);
+    EXPECT_EQ(watch.senders().size(), BeatWatch::kMaxSenders);
+    EXPECT_EQ(watch.senders_dropped(), kForgedFrames - (BeatWatch::kMaxSenders - 2));
+    EXPECT_EQ(watch.auth_failures_unknown_senders(), 0U);
+    expect_genuine_sender_reported(watch);
+}
+
+TEST(BeatWatchBoundsTest, ArpListIsCappedAndTheRestCounted) {
+    BeatWatch watch(wire::kDefaultHeartbeatPort, nullptr);
+    const testing::Frame arp = testing::arp_frame(
+        wire::make_gratuitous_request(wire::MacAddress{{0x02, 0, 0, 0, 0, 0x01}}, wire::Ipv4Address{0xC6336464}));
+    const std::size_t extra = 1234;
+    for (std::size_t i = 0; i < BeatWatch::kMaxArpEvents + extra; ++i) {
+        watch.on_frame(arp, kStart + static_cast<std::int64_t>(i));
+    }
+    EXPECT_EQ(watch.arp_events().size(), BeatWatch::kMaxArpEvents);
+    EXPECT_EQ(watch.arp_events_dropped(), extra);
+    EXPECT_EQ(watch.arp_events().front().timestamp_ns, kStart);  // the first ones are kept
 }
 
 TEST_F(BeatWatchTest, ReplayedCaptureIsRejected) {
@@ -96,20 +174,6 @@ TEST_F(BeatWatchTest, MalformedFramesAreCountedByReason) {
         watch_.on_frame(item.frame, kStart);
         EXPECT_EQ(watch_.drops().get(item.expected), 1U) << wire::to_string(item.expected);
     }
-}
-
-TEST(IntervalHistogramTest, PercentilesAreNearestRankAndTailIsExact) {
-    detector::IntervalHistogram histogram;
-    for (int i = 1; i <= 100; ++i) {
-        histogram.add(static_cast<std::int64_t>(i) * 1000);  // 1..100 us
-    }
-    histogram.add(250'000'000);  // 250 ms, beyond the linear buckets
-    EXPECT_DOUBLE_EQ(histogram.percentile_us(0.5), 51.5);
-    EXPECT_DOUBLE_EQ(histogram.percentile_us(0.0), 1.5);
-    EXPECT_DOUBLE_EQ(histogram.percentile_us(1.0), 250'000.5);
-    EXPECT_DOUBLE_EQ(histogram.max_us(), 250'000.0);
-    EXPECT_EQ(histogram.count(), 101U);
-    EXPECT_DOUBLE_EQ(detector::IntervalHistogram{}.percentile_us(0.5), 0.0);
 }
 
 }  // namespace

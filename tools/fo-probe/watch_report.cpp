@@ -29,14 +29,21 @@ struct SilentPeer {
     std::int64_t last_beat_ns = 0;
 };
 
-/// For an ARP frame at `at_ns`: the node that beat most recently before it
-/// and not since, i.e. the peer that went silent before the announcement.
-std::optional<SilentPeer> silent_before(const BeatWatch& watch, std::int64_t at_ns) {
-    std::map<std::uint32_t, std::int64_t> last_by_node;
+using LastBeatByNode = std::map<std::uint32_t, std::int64_t>;
+
+/// The last beat of each node, over its links (computed once per report).
+LastBeatByNode last_beat_by_node(const BeatWatch& watch) {
+    LastBeatByNode last_by_node;
     for (const auto& [key, sender] : watch.senders()) {
         auto& last = last_by_node[key.node_id];
         last = std::max(last, sender.last_arrival_ns);
     }
+    return last_by_node;
+}
+
+/// For an ARP frame at `at_ns`: the node that beat most recently before it
+/// and not since, i.e. the peer that went silent before the announcement.
+std::optional<SilentPeer> silent_before(const LastBeatByNode& last_by_node, std::int64_t at_ns) {
     std::optional<SilentPeer> found;
     for (const auto& [node, last] : last_by_node) {
         if (last != 0 && last <= at_ns && (!found || last > found->last_beat_ns)) {
@@ -54,6 +61,9 @@ nlohmann::json watch_report_json(const BeatWatch& watch, const WatchOptions& opt
     report["elapsed_s"] = elapsed_s;
     report["authentication"] = authenticated ? "verified" : "not verified (no key)";
     report["frames_seen"] = watch.frames_seen();
+    report["auth_failures_unknown_senders"] = watch.auth_failures_unknown_senders();
+    report["senders_dropped"] = watch.senders_dropped();
+    report["max_senders"] = BeatWatch::kMaxSenders;
     report["senders"] = nlohmann::json::array();
     for (const auto& [key, sender] : watch.senders()) {
         const detector::IntervalHistogram& intervals = sender.intervals;
@@ -91,8 +101,10 @@ nlohmann::json watch_report_json(const BeatWatch& watch, const WatchOptions& opt
         [&](wire::DropReason reason, std::uint64_t count) { drops[std::string(wire::to_string(reason))] = count; });
     report["drops"] = drops;
     report["arp"] = nlohmann::json::array();
+    report["arp_dropped"] = watch.arp_events_dropped();
+    const LastBeatByNode last_by_node = last_beat_by_node(watch);
     for (const ArpEvent& event : watch.arp_events()) {
-        const auto silent = silent_before(watch, event.timestamp_ns);
+        const auto silent = silent_before(last_by_node, event.timestamp_ns);
         report["arp"].push_back(
             {{"time_ns", event.timestamp_ns},
              {"silent_node", silent ? nlohmann::json(silent->node_id) : nlohmann::json(nullptr)},
@@ -129,8 +141,9 @@ std::string watch_report_text(const BeatWatch& watch, double elapsed_s, const Ca
                fixed(intervals.percentile_us(0.99)) + "  max " + fixed(intervals.max_us()) + "  jitter " +
                fixed(intervals.stddev_us()) + "  (advertised " + std::to_string(sender.advertised_interval_us) + ")\n";
     }
+    const LastBeatByNode last_by_node = last_beat_by_node(watch);
     for (const ArpEvent& event : watch.arp_events()) {
-        const auto silent = silent_before(watch, event.timestamp_ns);
+        const auto silent = silent_before(last_by_node, event.timestamp_ns);
         out += "arp " + std::string(wire::to_string(event.frame.kind())) + " from " +
                event.frame.sender_mac.to_string() + " " + event.frame.sender_ip.to_string() + " for " +
                event.frame.target_ip.to_string() +
@@ -138,6 +151,17 @@ std::string watch_report_text(const BeatWatch& watch, double elapsed_s, const Ca
                              " ms after the last beat of node " + hex32(silent->node_id)
                        : std::string()) +
                "\n";
+    }
+    if (watch.arp_events_dropped() > 0) {
+        out += "arp: " + std::to_string(watch.arp_events_dropped()) + " more not listed (list full at " +
+               std::to_string(BeatWatch::kMaxArpEvents) + ")\n";
+    }
+    if (watch.auth_failures_unknown_senders() > 0) {
+        out += "auth failures from unknown senders " + std::to_string(watch.auth_failures_unknown_senders()) + "\n";
+    }
+    if (watch.senders_dropped() > 0) {
+        out += "senders dropped " + std::to_string(watch.senders_dropped()) + " (frames of new senders beyond " +
+               std::to_string(BeatWatch::kMaxSenders) + ")\n";
     }
     std::string drops;
     watch.drops().for_each_nonzero([&](wire::DropReason reason, std::uint64_t count) {

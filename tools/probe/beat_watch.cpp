@@ -11,6 +11,8 @@ void BeatWatch::on_frame(std::span<const std::uint8_t> frame, std::int64_t times
             if (arp) {
                 if (arp_events_.size() < kMaxArpEvents) {
                     arp_events_.push_back(ArpEvent{timestamp_ns, arp.value()});
+                } else {
+                    ++arp_events_dropped_;
                 }
                 return;
             }
@@ -22,12 +24,26 @@ void BeatWatch::on_frame(std::span<const std::uint8_t> frame, std::int64_t times
     }
     wire::HeartbeatFrame& heartbeat = parsed.value();
     const wire::Heartbeat& beat = heartbeat.beat;
-    SenderStatistics& sender = senders_[wire::sender_of(beat)];
+    const wire::SenderKey sender_key = wire::sender_of(beat);
+    auto found = senders_.find(sender_key);
+    // Verify before keeping anything: a forged frame must not cost an entry.
     if (auto drop = wire::check_heartbeat_mac(heartbeat, key_)) {
         drops_.count(*drop);
-        ++sender.auth_failures;
+        if (found != senders_.end()) {
+            ++found->second.auth_failures;
+        } else {
+            ++auth_failures_unknown_senders_;
+        }
         return;
     }
+    if (found == senders_.end()) {
+        if (senders_.size() >= kMaxSenders) {
+            ++senders_dropped_;  // neither kept nor given to the replay guard
+            return;
+        }
+        found = senders_.emplace(sender_key, SenderStatistics{}).first;
+    }
+    SenderStatistics& sender = found->second;
     const wire::ReplayGuard::Verdict verdict = replay_guard_.check(beat);
     using Outcome = wire::ReplayGuard::Outcome;
     switch (verdict.outcome) {

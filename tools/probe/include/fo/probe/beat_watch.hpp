@@ -30,7 +30,7 @@ struct SenderStatistics {
     std::uint64_t reordered = 0;         // arrived after a higher sequence number
     std::uint64_t duplicated = 0;        // a sequence number seen again inside the window
     std::uint64_t replays_rejected = 0;  // older than the window, or a retired boot epoch
-    std::uint64_t auth_failures = 0;     // MAC missing or wrong (sender as claimed, unverified)
+    std::uint64_t auth_failures = 0;     // MAC missing or wrong, after this sender had a verified frame
     std::uint64_t restarts = 0;          // boot epoch changes
     std::int64_t first_arrival_ns = 0;
     std::int64_t last_arrival_ns = 0;
@@ -45,6 +45,13 @@ struct ArpEvent {
 
 /// Feeds captured frames through the decoder, the MAC check and the replay
 /// guard in that order, and keeps per-sender figures. Pure: no capture here.
+///
+/// Memory is bounded whatever arrives: a sender gets an entry only once one
+/// of its frames passed the MAC check (with a key), frames that fail it from
+/// a sender not yet known are counted in one aggregate, the table holds at
+/// most kMaxSenders (frames of further senders are counted, not kept), and
+/// the ARP list at most kMaxArpEvents (further ones counted). Each entry is
+/// fixed-size (the interval histogram has fixed buckets).
 class BeatWatch {
   public:
     BeatWatch(std::uint16_t port, const wire::AuthKey* key) : port_(port), key_(key) {}
@@ -56,7 +63,16 @@ class BeatWatch {
     [[nodiscard]] std::uint64_t frames_seen() const { return frames_seen_; }
     /// ARP frames, oldest first (kept only up to kMaxArpEvents).
     [[nodiscard]] const std::vector<ArpEvent>& arp_events() const { return arp_events_; }
-    static constexpr std::size_t kMaxArpEvents = 100'000;
+    /// ARP frames seen after the list was full.
+    [[nodiscard]] std::uint64_t arp_events_dropped() const { return arp_events_dropped_; }
+    /// Frames that failed the MAC check and claimed a sender we had no verified frame of (forgeries,
+    /// a wrong key): counted here, never given a sender entry.
+    [[nodiscard]] std::uint64_t auth_failures_unknown_senders() const { return auth_failures_unknown_senders_; }
+    /// Frames of a new sender that passed the MAC check while the table was full (kMaxSenders).
+    [[nodiscard]] std::uint64_t senders_dropped() const { return senders_dropped_; }
+
+    static constexpr std::size_t kMaxArpEvents = 10'000;
+    static constexpr std::size_t kMaxSenders = 256;
 
   private:
     std::uint16_t port_;
@@ -66,6 +82,9 @@ class BeatWatch {
     std::map<wire::SenderKey, SenderStatistics> senders_;
     std::uint64_t frames_seen_ = 0;
     std::vector<ArpEvent> arp_events_;
+    std::uint64_t arp_events_dropped_ = 0;
+    std::uint64_t auth_failures_unknown_senders_ = 0;
+    std::uint64_t senders_dropped_ = 0;
 };
 
 }  // namespace fo::probe
