@@ -133,12 +133,27 @@ class SimAddressManager final : public takeover::AddressManager {
 
 class SimHookRunner final : public takeover::HookRunner {
   public:
-    std::vector<takeover::HookResult> run(takeover::HookPhase phase, const std::vector<std::string>&,
-                                          const std::map<std::string, std::string>&) override {
-        return {takeover::HookResult{std::string(takeover::hook_folder(phase)),
-                                     phase == takeover::HookPhase::test ? test_exit : 0, false}};
+    void start(takeover::HookPhase phase, const std::vector<std::string>&, const std::map<std::string, std::string>&,
+               Done done) override {
+        std::vector<takeover::HookResult> results{
+            takeover::HookResult{std::string(takeover::hook_folder(phase)),
+                                 phase == takeover::HookPhase::test ? test_exit : 0,
+                                 false,
+                                 false,
+                                 {}}};
+        const auto delay = delays.find(phase);
+        if (delay == delays.end() || delay->second <= 0 || !defer) {
+            done(results);  // synchronous, as most scenarios want
+            return;
+        }
+        defer(delay->second, [done = std::move(done), results] { done(results); });
     }
     int test_exit = 0;
+    /// Simulated run time per phase (a slow hook); 0 or absent: at once.
+    std::map<takeover::HookPhase, std::int64_t> delays;
+    /// Runs a callback after a delay as an event of the host's current
+    /// daemon instance (set by PairSim).
+    std::function<void(std::int64_t, std::function<void()>)> defer;
 };
 
 class SimNotifier final : public takeover::Notifier {
@@ -268,6 +283,12 @@ class PairSim {
             host.config = make_config(i == kPrimary);
             host.addresses.on_change = [this, i](bool held) { on_address_change(i, held); };
             host.notifier.log = [this, i](const std::string& line) { log_line(i, line); };
+            host.hooks.defer = [this, i](std::int64_t delay, std::function<void()> run) {
+                at_host(i, now_ + delay, [this, i, run = std::move(run)] {
+                    run();
+                    after_activity(i);
+                });
+            };
         }
     }
     ~PairSim() {
@@ -406,6 +427,7 @@ class PairSim {
         edges.notifier = &h.notifier;
         edges.scheduler = inst->scheduler.get();
         edges.wall_clock = [this] { return 1'700'000'000'000'000'000LL + now_; };
+        edges.monotonic_clock = [this] { return now_; };
         edges.logger = [this, i](const std::string& line) { log_line(i, line); };
         const daemon::NodeIdentity identity{h.config.node_id, inst->epoch, &key_};
         inst->node = std::make_unique<daemon::Node>(h.config, identity, std::move(edges), now_);
