@@ -682,6 +682,14 @@ class PairSim {
     // ---- checks -----------------------------------------------------------
 
     [[nodiscard]] bool holds(int i) const { return hosts_[i].addresses.held; }
+    /// The simulated run time of every hook phase of host `i` (slow hooks).
+    [[nodiscard]] std::int64_t hook_time(int i) const {
+        std::int64_t total = 0;
+        for (const auto& [phase, delay] : hosts_[i].hooks.delays) {
+            total += delay;
+        }
+        return total;
+    }
     [[nodiscard]] bool fully_connected() const {
         for (int i = 0; i < 2; ++i) {
             if (!hosts_[i].running() || hosts_[i].paused) {
@@ -782,17 +790,19 @@ class PairSim {
                     continue;
                 }
                 const std::int64_t arp_quiet = std::max({hy.out_since, arp_answer_until_[y], gap_until_[y]});
-                if (now_ - arp_quiet >= options_.detection_bound_ns &&
-                    now_ - hx.healthy_since >= options_.initial_dead_ns + options_.detection_bound_ns && !holds(x)) {
+                // A slow hook (simulated) delays the acquisition by its run time.
+                const std::int64_t bound = options_.detection_bound_ns + hook_time(x);
+                if (now_ - arp_quiet >= bound && now_ - hx.healthy_since >= options_.initial_dead_ns + bound &&
+                    !holds(x)) {
                     fail("invariant 2: " + host_name(x) + " is healthy and " + host_name(y) + " has been out for " +
                          ms(now_ - hy.out_since) + ", yet " + host_name(x) + " does not hold the address");
                     return;
                 }
             }
         }
-        if (options_.check_convergence && fc && healthy(0) && healthy(1) && now_ - healed_at_ >= options_.converge_ns &&
-            now_ - std::max(hosts_[0].healthy_since, hosts_[1].healthy_since) >= options_.converge_ns &&
-            holds(0) == holds(1)) {
+        const std::int64_t converge = options_.converge_ns + hook_time(0) + hook_time(1);
+        if (options_.check_convergence && fc && healthy(0) && healthy(1) && now_ - healed_at_ >= converge &&
+            now_ - std::max(hosts_[0].healthy_since, hosts_[1].healthy_since) >= converge && holds(0) == holds(1)) {
             fail(std::string("invariant 2b: both healthy and connected for ") + ms(options_.converge_ns) + ", yet " +
                  (holds(0) ? "both hold" : "neither holds") + " the address");
         }
