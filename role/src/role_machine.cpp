@@ -273,10 +273,6 @@ void RoleMachine::on_acquire_result(bool acquired, const PeerView& peer, std::in
         if (stopping_) {
             release("daemon stopping", true, HoldState::stopping);
         }
-    } else if (stopping_ && hold_ != HoldState::stopping) {
-        // Stopped after the addresses were gone (PostRel was running).
-        set_hold(HoldState::stopping, "daemon stopping");
-        actions_.push_back(Action{Action::Kind::send_released, {}, {}, false});
     } else if (stopping_) {
         set_hold(HoldState::stopping, "daemon stopping");
         actions_.push_back(Action{Action::Kind::send_released, {}, {}, false});
@@ -311,6 +307,10 @@ void RoleMachine::on_release_result(bool released, std::int64_t /*now*/) {
         if (stopping_) {
             release("daemon stopping", true, HoldState::stopping);
         }
+    } else if (stopping_ && hold_ != HoldState::stopping) {
+        // Stopped after the addresses were gone (PostRel was running).
+        set_hold(HoldState::stopping, "daemon stopping");
+        actions_.push_back(Action{Action::Kind::send_released, {}, {}, false});
     } else if (stopping_ && hold_ != HoldState::stopping) {
         // Stopped after the addresses were gone (PostRel was running).
         set_hold(HoldState::stopping, "daemon stopping");

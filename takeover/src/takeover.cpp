@@ -240,7 +240,7 @@ void TakeoverController::release(const std::string& reason, bool forced, std::fu
 }
 
 void TakeoverController::release_addresses(const std::string& reason, bool was_holding,
-                                           const std::function<void()>& after_removed, Done done) {
+                                           const std::function<void()>& after_removed, const Done& done) {
     for (const ServiceAddress& address : config_.addresses) {
         std::string error;
         if (!addresses_.remove(address, error)) {
@@ -258,7 +258,7 @@ void TakeoverController::release_addresses(const std::string& reason, bool was_h
         return;
     }
     ++counters_.releases;
-    run_hooks(HookPhase::post_release, "release", [this, reason, done = std::move(done)] {
+    run_hooks(HookPhase::post_release, "release", [this, reason, done] {
         logger_("released " + address_list() + " reason=" + reason);
         notifier_.notify("released " + address_list(), "reason: " + reason);
         finish(done, true);

@@ -25,7 +25,7 @@ class HookRunnerTest : public ::testing::Test {
     }
     void TearDown() override { std::filesystem::remove_all(dir_); }
     std::filesystem::path script(const std::string& relative, const std::string& body, bool executable = true) {
-        const auto path = dir_ / relative;
+        auto path = dir_ / relative;
         std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
         chmod(path.c_str(), executable ? 0755 : 0644);
         return path;

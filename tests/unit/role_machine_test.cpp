@@ -841,5 +841,21 @@ TEST(RoleMachine, ShutdownDuringAReleaseEndsInStopping) {
     EXPECT_EQ(h.machine().hold(), HoldState::stopping);
 }
 
+TEST(RoleMachine, ShutdownWhilePostRelRunsStillEndsInStopping) {
+    Harness h(Role::secondary, [](RoleConfig& c) { c.failback_hold_down_ns = 0; });
+    h.make_active();
+    h.machine().take_actions();
+    h.advance(kInterval);
+    h.frame(SenderState::starting, 1, MessageType::release_request);
+    ASSERT_TRUE(Harness::has(h.evaluate(), Kind::release));
+    h.machine().on_addresses_removed(h.now);
+    EXPECT_EQ(h.machine().hold(), HoldState::standby);
+    h.machine().take_actions();
+    h.machine().shutdown(h.now);  // PostRel is running
+    h.machine().on_release_result(true, h.now);
+    EXPECT_EQ(h.machine().hold(), HoldState::stopping);
+    EXPECT_TRUE(Harness::has(h.machine().take_actions(), Kind::send_released));
+}
+
 }  // namespace
 }  // namespace fo::role

@@ -68,7 +68,7 @@ class DirectoryHookRunner final : public HookRunner {
     void on_output();
     void on_timer();
     void check_exit();
-    void read_output(bool until_eof);
+    void read_output(bool at_exit);
     void end_child(int status);
     void complete();
 

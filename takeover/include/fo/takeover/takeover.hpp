@@ -77,7 +77,7 @@ class TakeoverController {
     void record(HookPhase phase, const std::vector<HookResult>& results);
     void acquire_addresses(const std::string& reason, Done done);
     void release_addresses(const std::string& reason, bool was_holding, const std::function<void()>& after_removed,
-                           Done done);
+                           const Done& done);
     void finish(const Done& done, bool result);
     void announce(int remaining, std::uint64_t generation);
     void schedule_refresh(std::uint64_t generation);
