@@ -311,10 +311,6 @@ void RoleMachine::on_release_result(bool released, std::int64_t /*now*/) {
         // Stopped after the addresses were gone (PostRel was running).
         set_hold(HoldState::stopping, "daemon stopping");
         actions_.push_back(Action{Action::Kind::send_released, {}, {}, false});
-    } else if (stopping_ && hold_ != HoldState::stopping) {
-        // Stopped after the addresses were gone (PostRel was running).
-        set_hold(HoldState::stopping, "daemon stopping");
-        actions_.push_back(Action{Action::Kind::send_released, {}, {}, false});
     }
 }
 

@@ -204,7 +204,7 @@ void TakeoverController::schedule_refresh(std::uint64_t generation) {
 }
 
 void TakeoverController::release(const std::string& reason, bool forced, std::function<void()> after_removed,
-                                 Done done) {
+                                 const Done& done) {
     if (busy_) {
         logger_("release refused: an acquire or release is running");
         if (done) {

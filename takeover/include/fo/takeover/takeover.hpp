@@ -55,7 +55,8 @@ class TakeoverController {
     /// Test (unless forced), PreRel, addresses removed, `after_removed`
     /// (the "released" frame), PostRel, notification; then done(released).
     /// Forced: no veto.
-    void release(const std::string& reason, bool forced, std::function<void()> after_removed = {}, Done done = {});
+    void release(const std::string& reason, bool forced, std::function<void()> after_removed = {},
+                 const Done& done = {});
     /// Shutdown: a running acquisition stops at its running hook (TERM) and
     /// adds no address unless it already has; it still reports through done.
     void cancel_acquisition();
