@@ -47,6 +47,8 @@ constexpr std::int64_t kNeighborRecheckNs = 1'000'000'000;
 constexpr int kCaptureBufferBytes = 512 * 1024;       // > 2000 small frames: a 2 s stall at 1 ms
 constexpr std::int64_t kCaptureRetryNs = 10'000'000;  // a failed capture is reopened this often
 constexpr int kRealtimePriority = 50;
+constexpr std::int64_t kStopPollNs = 10'000'000;          // shutdown: is the release (its hooks) done?
+constexpr std::int64_t kHookKillGraceNs = 1'000'000'000;  // the hook runner's TERM -> KILL
 
 class LoopScheduler final : public takeover::Scheduler {
   public:
@@ -162,7 +164,7 @@ void Daemon::setup() {
         arp_senders_[interface] = std::make_unique<inject::LibnetArpSender>(interface);
     }
     addresses_ = std::make_unique<takeover::NetlinkAddressManager>();
-    hooks_ = std::make_unique<takeover::DirectoryHookRunner>(config_.hooks_dir, config_.hook_timeout_ns,
+    hooks_ = std::make_unique<takeover::DirectoryHookRunner>(loop_, config_.hooks_dir, config_.hook_timeout_ns,
                                                              [](const std::string& line) { log_info(line); });
     notifier_ = std::make_unique<takeover::MailNotifier>(config_.sendmail, config_.mail_recipient, host_name(),
                                                          [](const std::string& line) { log_info(line); });
@@ -179,6 +181,7 @@ void Daemon::setup() {
     edges.notifier = notifier_.get();
     edges.scheduler = &scheduler_;
     edges.wall_clock = runtime::realtime_ns;
+    edges.monotonic_clock = [this] { return now(); };
     edges.logger = [](const std::string& line) { log_info(line); };
 
     // Start clean: a daemon (re)starting never holds addresses it did not
@@ -321,7 +324,19 @@ void Daemon::shutdown() {
     log_info("stopping");
     sd_notify(0, "STOPPING=1");
     node_->shutdown(now());
-    loop_.stop();
+    if (!node_->busy()) {
+        loop_.stop();
+        return;
+    }
+    // The release (or the cancelled acquisition) still runs its hooks: the
+    // loop keeps beating and feeding the watchdog until it ends, bounded
+    // (a hook left then is killed with the runner).
+    const std::int64_t give_up = now() + 3 * (config_.hook_timeout_ns + kHookKillGraceNs);
+    loop_.add_timer(kStopPollNs, kStopPollNs, [this, give_up](std::uint64_t) {
+        if (!node_->busy() || now() >= give_up) {
+            loop_.stop();
+        }
+    });
 }
 
 void Daemon::reload() {
@@ -348,11 +363,8 @@ void Daemon::reload() {
     config_.mail_recipient = fresh.mail_recipient;
     config_.sendmail = fresh.sendmail;
     node_->set_failback(config_.failback, config_.failback_hold_down_ns);
-    *hooks_ = takeover::DirectoryHookRunner(config_.hooks_dir, config_.hook_timeout_ns,
-                                            [](const std::string& line) { log_info(line); });
-    notifier_->finish();
-    *notifier_ = takeover::MailNotifier(config_.sendmail, config_.mail_recipient, host_name(),
-                                        [](const std::string& line) { log_info(line); });
+    hooks_->reconfigure(config_.hooks_dir, config_.hook_timeout_ns);   // a running hook is not disturbed
+    notifier_->reconfigure(config_.sendmail, config_.mail_recipient);  // never waits for a running sendmail
     const bool restart_needed = fresh.links.size() != config_.links.size() ||
                                 fresh.addresses.size() != config_.addresses.size() ||
                                 fresh.interval_ns != config_.interval_ns || fresh.role != config_.role;

@@ -115,16 +115,16 @@ role::PeerView Node::peer_view(std::int64_t now) const {
 
 void Node::emit(std::int64_t now) {
     now_ = now;
-    emitter_->set_state(role::wire_state(role_->hold()));
+    emitter_->set_state(role::wire_state(role_->advertised()));
     emitter_->set_term(role_->term());
-    emitter_->set_generation(static_cast<std::uint32_t>(role_->counters().transitions));
+    emitter_->set_generation(static_cast<std::uint32_t>(role_->generation()));
     emitter_->emit(role_->outgoing_type());
 }
 
 void Node::send_released() {
-    emitter_->set_state(role::wire_state(role_->hold()));
+    emitter_->set_state(role::wire_state(role_->advertised()));
     emitter_->set_term(role_->term());
-    emitter_->set_generation(static_cast<std::uint32_t>(role_->counters().transitions));
+    emitter_->set_generation(static_cast<std::uint32_t>(role_->generation()));
     for (int i = 0; i < kReleasedRepeats; ++i) {
         emitter_->emit(wire::MessageType::released);
     }
@@ -143,7 +143,7 @@ void Node::decide(std::int64_t now) {
     run_actions(now);
 }
 
-void Node::run_actions(std::int64_t now) {
+void Node::run_actions(std::int64_t /*now*/) {
     for (auto actions = role_->take_actions(); !actions.empty(); actions = role_->take_actions()) {
         for (const role::Action& action : actions) {
             switch (action.kind) {
@@ -154,19 +154,32 @@ void Node::run_actions(std::int64_t now) {
                         }
                     }
                     break;
-                case role::Action::Kind::acquire: {
-                    const bool acquired = takeover_->acquire(action.reason);
-                    role_->on_acquire_result(acquired, peer_view(now), now);
-                    break;
-                }
-                case role::Action::Kind::release: {
-                    const bool released = takeover_->release(action.reason, action.forced, [this, now] {
-                        role_->on_addresses_removed(now);
-                        run_actions(now);  // "released" goes out between the removal and PostRel
+                // Both complete later (their hooks run in the background, the
+                // beats go on meanwhile), or at once with synchronous hooks.
+                case role::Action::Kind::acquire:
+                    takeover_->acquire(action.reason, [this](bool acquired) {
+                        const std::int64_t at = clock_now();
+                        now_ = at;
+                        role_->on_acquire_result(acquired, peer_view(at), at);
+                        run_actions(at);
                     });
-                    role_->on_release_result(released, now);
                     break;
-                }
+                case role::Action::Kind::release:
+                    takeover_->release(
+                        action.reason, action.forced,
+                        [this] {
+                            const std::int64_t at = clock_now();
+                            now_ = at;
+                            role_->on_addresses_removed(at);
+                            run_actions(at);  // "released" goes out between the removal and PostRel
+                        },
+                        [this](bool released) {
+                            const std::int64_t at = clock_now();
+                            now_ = at;
+                            role_->on_release_result(released, at);
+                            run_actions(at);
+                        });
+                    break;
                 case role::Action::Kind::send_released: send_released(); break;
                 case role::Action::Kind::announce: takeover_->announce_again(); break;
                 case role::Action::Kind::notify: edges_.notifier->notify(action.reason, action.body); break;
@@ -204,7 +217,12 @@ std::optional<std::string> Node::admin_release(std::int64_t now) {
 void Node::shutdown(std::int64_t now) {
     now_ = now;
     role_->shutdown(now);
+    takeover_->cancel_acquisition();  // its result (false, or true then a release) completes the shutdown
     run_actions(now);
+}
+
+std::int64_t Node::clock_now() const {
+    return edges_.monotonic_clock ? edges_.monotonic_clock() : now_;
 }
 
 void Node::set_failback(FailbackPolicy policy, std::int64_t hold_down_ns) {

@@ -72,7 +72,8 @@ nlohmann::json node_status(Node& node, const ProcessStatus& process, std::int64_
     out["addresses_held"] = process.addresses_held;
     out["hooks"] = nlohmann::json::array();
     for (const auto& hook : node.takeover().last_hook_results()) {
-        out["hooks"].push_back({{"name", hook.name}, {"exit", hook.exit_code}, {"timed_out", hook.timed_out}});
+        out["hooks"].push_back(
+            {{"name", hook.name}, {"exit", hook.exit_code}, {"timed_out", hook.timed_out}, {"refused", hook.refused}});
     }
     out["notifications"] = {{"mail_sent", process.mail_sent}, {"mail_failed", process.mail_failed}};
     out["reloads"] = {{"handled", process.reloads_handled}, {"refused", process.reloads_refused}};
@@ -81,6 +82,7 @@ nlohmann::json node_status(Node& node, const ProcessStatus& process, std::int64_
                        {"releases", counters.releases},
                        {"vetoed", counters.vetoed},
                        {"hook_failures", counters.hook_failures},
+                       {"hooks_refused", counters.hooks_refused},
                        {"address_errors", counters.address_errors},
                        {"garps_sent", counters.garps_sent},
                        {"times_peer_dead", node.detector().counters().times_dead},

@@ -93,6 +93,7 @@ void RoleMachine::set_hold(HoldState state, const std::string& reason) {
     log(std::string("role ") + std::string(wire::to_string(config_.role)) + ": " + std::string(to_string(hold_)) +
         " -> " + std::string(to_string(state)) + " reason=" + reason);
     hold_ = state;
+    ++generation_;
     outgoing_type_ = wire::MessageType::beat;
     // Messages heard before a change of ours are answered by it: a stale
     // "released" must not trigger a second takeover after we gave back.
@@ -245,6 +246,7 @@ void RoleMachine::try_acquire(const std::string& reason, bool handover, const Pe
         return;  // Test said no for this situation; ask again when it changes
     }
     pending_ = Pending::acquire;
+    ++generation_;  // we now say `starting` (advertised())
     pending_reason_ = reason;
     pending_term_ = std::max(term_, highest_term_) + 1;
     actions_.push_back(Action{Action::Kind::acquire, reason, {}, false});
@@ -255,6 +257,7 @@ void RoleMachine::on_acquire_result(bool acquired, const PeerView& peer, std::in
         return;
     }
     pending_ = Pending::none;
+    ++generation_;
     if (acquired) {
         term_ = pending_term_;
         highest_term_ = std::max(highest_term_, term_);
@@ -262,7 +265,17 @@ void RoleMachine::on_acquire_result(bool acquired, const PeerView& peer, std::in
         probing_since_ns_ = 0;
         last_acquire_reason_ = pending_reason_;
         log("holding with term " + std::to_string(term_));
+        // A release request heard while the hooks ran asks for what we now
+        // hold: our change does not answer it (the peer keeps asking anyway).
+        const bool requested = peer_requests_release_;
         set_hold(HoldState::active, pending_reason_);
+        peer_requests_release_ = requested;
+        if (stopping_) {
+            release("daemon stopping", true, HoldState::stopping);
+        }
+    } else if (stopping_) {
+        set_hold(HoldState::stopping, "daemon stopping");
+        actions_.push_back(Action{Action::Kind::send_released, {}, {}, false});
     } else {
         ++counters_.vetoed_acquisitions;
         vetoed_at_peer_change_ = peer.changes;
@@ -291,6 +304,13 @@ void RoleMachine::on_release_result(bool released, std::int64_t /*now*/) {
     pending_ = Pending::none;
     if (!released) {
         log("release vetoed by Test: keeping the addresses");
+        if (stopping_) {
+            release("daemon stopping", true, HoldState::stopping);
+        }
+    } else if (stopping_ && hold_ != HoldState::stopping) {
+        // Stopped after the addresses were gone (PostRel was running).
+        set_hold(HoldState::stopping, "daemon stopping");
+        actions_.push_back(Action{Action::Kind::send_released, {}, {}, false});
     }
 }
 
@@ -450,6 +470,13 @@ void RoleMachine::shutdown(std::int64_t /*now*/) {
         return;
     }
     stopping_ = true;
+    if (pending_ == Pending::acquire) {
+        return;  // on_acquire_result releases what it got, or says stopping
+    }
+    if (pending_ == Pending::release) {
+        pending_next_ = HoldState::stopping;  // the running release ends in stopping (a veto: on_release_result)
+        return;
+    }
     if (hold_ == HoldState::active) {
         release("daemon stopping", true, HoldState::stopping);
     } else {

@@ -9,6 +9,8 @@
 #include <array>
 #include <ctime>
 
+#include "fo/takeover/hook_runner.hpp"
+
 namespace fo::takeover {
 
 namespace {
@@ -44,6 +46,7 @@ void MailNotifier::notify(const std::string& subject, const std::string& body) {
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, nullptr);
         dup2(input[0], STDIN_FILENO);
+        close_inherited_descriptors();  // no capture or netlink socket of ours in sendmail
         const char* argv[] = {sendmail_path_.c_str(), "-t", "-i", nullptr};
         execv(sendmail_path_.c_str(), const_cast<char* const*>(argv));
         _exit(127);
@@ -59,7 +62,7 @@ void MailNotifier::notify(const std::string& subject, const std::string& body) {
     // A notification is far below the pipe's capacity, so this never blocks.
     (void)!write(input[1], message.data(), message.size());
     close(input[1]);
-    running_.push_back(Running{child, monotonic_ns()});
+    running_.push_back(Running{child, monotonic_ns(), false});
 }
 
 void MailNotifier::reap(std::int64_t now_ns) {
@@ -67,18 +70,18 @@ void MailNotifier::reap(std::int64_t now_ns) {
         int status = 0;
         const pid_t done = waitpid(it->pid, &status, WNOHANG);
         if (done == 0) {
-            if (now_ns - it->started_ns > kMailTimeoutNs) {
+            if (!it->killed && now_ns - it->started_ns > kMailTimeoutNs) {
+                // Reaped by a later call: waiting here could block the loop.
                 kill(it->pid, SIGKILL);
-                waitpid(it->pid, &status, 0);
+                it->killed = true;
                 log_("notify: " + sendmail_path_ + " timed out");
-                ++failed_;
-                it = running_.erase(it);
-            } else {
-                ++it;
             }
+            ++it;
             continue;
         }
-        if (done == it->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        if (it->killed) {
+            ++failed_;
+        } else if (done == it->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
             ++sent_;
         } else {
             ++failed_;
@@ -97,6 +100,15 @@ void MailNotifier::finish() {
         }
     }
     reap(monotonic_ns() + kMailTimeoutNs + 1);  // whatever is left is killed
+    for (int waited_ms = 0; !running_.empty() && waited_ms < kFinishWaitMs; waited_ms += 10) {
+        poll(nullptr, 0, 10);
+        reap(monotonic_ns());
+    }
+}
+
+void MailNotifier::reconfigure(std::string sendmail_path, std::string recipient) {
+    sendmail_path_ = std::move(sendmail_path);
+    recipient_ = std::move(recipient);
 }
 
 MailNotifier::~MailNotifier() {

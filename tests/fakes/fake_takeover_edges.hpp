@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -45,24 +46,49 @@ class FakeAddressManager final : public takeover::AddressManager {
 class FakeHookRunner final : public takeover::HookRunner {
   public:
     explicit FakeHookRunner(Journal& journal) : journal_(journal) {}
-    std::vector<takeover::HookResult> run(takeover::HookPhase phase, const std::vector<std::string>& arguments,
-                                          const std::map<std::string, std::string>& environment) override {
+    /// Completes at once, unless `held_phase` matches: then the phase stays
+    /// running until release_held() (a slow hook).
+    void start(takeover::HookPhase phase, const std::vector<std::string>& arguments,
+               const std::map<std::string, std::string>& environment, Done done) override {
         std::string line = "hook " + std::string(takeover::hook_folder(phase));
         for (const auto& argument : arguments) {
             line += " " + argument;
         }
         line += " state=" + environment.at("FAILOVER_STATE");
         journal_.push_back(line);
+        std::vector<takeover::HookResult> results;
         if (phase == takeover::HookPhase::test) {
-            return {takeover::HookResult{"Test", test_exit, false}};
+            results = {takeover::HookResult{"Test", test_exit, false, false, {}}};
+        } else {
+            results = {
+                takeover::HookResult{std::string(takeover::hook_folder(phase)), 0, phase == hanging_phase, false, {}}};
         }
-        return {takeover::HookResult{std::string(takeover::hook_folder(phase)), 0, phase == hanging_phase}};
+        if (phase == held_phase) {
+            held_ = [done = std::move(done), results] { done(results); };
+            return;
+        }
+        done(results);
+    }
+    void cancel() override {
+        journal_.push_back("hooks cancelled");
+        cancelled = true;
+    }
+    [[nodiscard]] bool holding_phase() const { return static_cast<bool>(held_); }
+    void release_held() {
+        auto held = std::move(held_);
+        held_ = nullptr;
+        if (held) {
+            held();
+        }
     }
     int test_exit = 0;
     std::optional<takeover::HookPhase> hanging_phase;
+    std::optional<takeover::HookPhase> held_phase;
+    bool cancelled = false;
 
   private:
     Journal& journal_;
+    std::function<void()> held_;
 };
 
 class FakeNotifier final : public takeover::Notifier {

@@ -133,12 +133,27 @@ class SimAddressManager final : public takeover::AddressManager {
 
 class SimHookRunner final : public takeover::HookRunner {
   public:
-    std::vector<takeover::HookResult> run(takeover::HookPhase phase, const std::vector<std::string>&,
-                                          const std::map<std::string, std::string>&) override {
-        return {takeover::HookResult{std::string(takeover::hook_folder(phase)),
-                                     phase == takeover::HookPhase::test ? test_exit : 0, false}};
+    void start(takeover::HookPhase phase, const std::vector<std::string>&, const std::map<std::string, std::string>&,
+               Done done) override {
+        std::vector<takeover::HookResult> results{
+            takeover::HookResult{std::string(takeover::hook_folder(phase)),
+                                 phase == takeover::HookPhase::test ? test_exit : 0,
+                                 false,
+                                 false,
+                                 {}}};
+        const auto delay = delays.find(phase);
+        if (delay == delays.end() || delay->second <= 0 || !defer) {
+            done(results);  // synchronous, as most scenarios want
+            return;
+        }
+        defer(delay->second, [done = std::move(done), results] { done(results); });
     }
     int test_exit = 0;
+    /// Simulated run time per phase (a slow hook); 0 or absent: at once.
+    std::map<takeover::HookPhase, std::int64_t> delays;
+    /// Runs a callback after a delay as an event of the host's current
+    /// daemon instance (set by PairSim).
+    std::function<void(std::int64_t, std::function<void()>)> defer;
 };
 
 class SimNotifier final : public takeover::Notifier {
@@ -268,6 +283,12 @@ class PairSim {
             host.config = make_config(i == kPrimary);
             host.addresses.on_change = [this, i](bool held) { on_address_change(i, held); };
             host.notifier.log = [this, i](const std::string& line) { log_line(i, line); };
+            host.hooks.defer = [this, i](std::int64_t delay, std::function<void()> run) {
+                at_host(i, now_ + delay, [this, i, run = std::move(run)] {
+                    run();
+                    after_activity(i);
+                });
+            };
         }
     }
     ~PairSim() {
@@ -406,6 +427,7 @@ class PairSim {
         edges.notifier = &h.notifier;
         edges.scheduler = inst->scheduler.get();
         edges.wall_clock = [this] { return 1'700'000'000'000'000'000LL + now_; };
+        edges.monotonic_clock = [this] { return now_; };
         edges.logger = [this, i](const std::string& line) { log_line(i, line); };
         const daemon::NodeIdentity identity{h.config.node_id, inst->epoch, &key_};
         inst->node = std::make_unique<daemon::Node>(h.config, identity, std::move(edges), now_);
@@ -660,6 +682,14 @@ class PairSim {
     // ---- checks -----------------------------------------------------------
 
     [[nodiscard]] bool holds(int i) const { return hosts_[i].addresses.held; }
+    /// The simulated run time of every hook phase of host `i` (slow hooks).
+    [[nodiscard]] std::int64_t hook_time(int i) const {
+        std::int64_t total = 0;
+        for (const auto& [phase, delay] : hosts_[i].hooks.delays) {
+            total += delay;
+        }
+        return total;
+    }
     [[nodiscard]] bool fully_connected() const {
         for (int i = 0; i < 2; ++i) {
             if (!hosts_[i].running() || hosts_[i].paused) {
@@ -760,17 +790,19 @@ class PairSim {
                     continue;
                 }
                 const std::int64_t arp_quiet = std::max({hy.out_since, arp_answer_until_[y], gap_until_[y]});
-                if (now_ - arp_quiet >= options_.detection_bound_ns &&
-                    now_ - hx.healthy_since >= options_.initial_dead_ns + options_.detection_bound_ns && !holds(x)) {
+                // A slow hook (simulated) delays the acquisition by its run time.
+                const std::int64_t bound = options_.detection_bound_ns + hook_time(x);
+                if (now_ - arp_quiet >= bound && now_ - hx.healthy_since >= options_.initial_dead_ns + bound &&
+                    !holds(x)) {
                     fail("invariant 2: " + host_name(x) + " is healthy and " + host_name(y) + " has been out for " +
                          ms(now_ - hy.out_since) + ", yet " + host_name(x) + " does not hold the address");
                     return;
                 }
             }
         }
-        if (options_.check_convergence && fc && healthy(0) && healthy(1) && now_ - healed_at_ >= options_.converge_ns &&
-            now_ - std::max(hosts_[0].healthy_since, hosts_[1].healthy_since) >= options_.converge_ns &&
-            holds(0) == holds(1)) {
+        const std::int64_t converge = options_.converge_ns + hook_time(0) + hook_time(1);
+        if (options_.check_convergence && fc && healthy(0) && healthy(1) && now_ - healed_at_ >= converge &&
+            now_ - std::max(hosts_[0].healthy_since, hosts_[1].healthy_since) >= converge && holds(0) == holds(1)) {
             fail(std::string("invariant 2b: both healthy and connected for ") + ms(options_.converge_ns) + ", yet " +
                  (holds(0) ? "both hold" : "neither holds") + " the address");
         }

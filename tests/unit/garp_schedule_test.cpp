@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
+#include <optional>
 
 #include "fake_takeover_edges.hpp"
 #include "fo/takeover/takeover.hpp"
@@ -41,6 +43,20 @@ class GarpSchedule : public ::testing::Test {
     testing::FakeArpTransmitter arp_{journal_};
     testing::FakeScheduler scheduler_;
     std::unique_ptr<TakeoverController> controller_;
+
+    // The fake hooks complete at once, so the operation has ended on return.
+    bool acquire(const std::string& reason) {
+        std::optional<bool> result;
+        controller_->acquire(reason, [&result](bool acquired) { result = acquired; });
+        EXPECT_TRUE(result.has_value()) << "synchronous hooks complete at once";
+        return result.value_or(false);
+    }
+    bool release(const std::string& reason, bool forced, std::function<void()> after_removed = {}) {
+        std::optional<bool> result;
+        controller_->release(reason, forced, std::move(after_removed), [&result](bool released) { result = released; });
+        EXPECT_TRUE(result.has_value()) << "synchronous hooks complete at once";
+        return result.value_or(false);
+    }
 };
 
 // `repeat` counts the announcements after the first one, which goes at once:
@@ -51,7 +67,7 @@ TEST_F(GarpSchedule, BurstIsOnePlusRepeatForEveryRepeat) {
         journal_.clear();
         scheduler_ = testing::FakeScheduler{};
         make(repeat, 0);
-        ASSERT_TRUE(controller_->acquire("peer dead"));
+        ASSERT_TRUE(acquire("peer dead"));
         EXPECT_EQ(on_wire(), 1) << "the first one at once";
         for (int step = 1; step <= repeat; ++step) {
             scheduler_.advance_ns(kPaceNs - 1);
@@ -68,7 +84,7 @@ TEST_F(GarpSchedule, BurstIsOnePlusRepeatForEveryRepeat) {
 
 TEST_F(GarpSchedule, ReplyFormDoublesTheFramesNotTheCount) {
     make(2, 0, true);
-    ASSERT_TRUE(controller_->acquire("peer dead"));
+    ASSERT_TRUE(acquire("peer dead"));
     scheduler_.advance_ns(10 * kPaceNs);
     EXPECT_EQ(on_wire("request"), 3);
     EXPECT_EQ(on_wire("reply"), 3);
@@ -77,7 +93,7 @@ TEST_F(GarpSchedule, ReplyFormDoublesTheFramesNotTheCount) {
 
 TEST_F(GarpSchedule, RefreshedWhileHoldingAndSilentAfterRelease) {
     make(2, kRefreshNs);
-    ASSERT_TRUE(controller_->acquire("peer dead"));
+    ASSERT_TRUE(acquire("peer dead"));
     scheduler_.advance_ns(2 * kPaceNs);
     ASSERT_EQ(on_wire(), 3) << "the burst";
     scheduler_.advance_ns(kRefreshNs - 2 * kPaceNs - 1);
@@ -89,7 +105,7 @@ TEST_F(GarpSchedule, RefreshedWhileHoldingAndSilentAfterRelease) {
         EXPECT_EQ(on_wire(), 3 + refresh) << "refresh " << refresh << " while still holding";
     }
     EXPECT_EQ(controller_->counters().garps_sent, 8U);
-    ASSERT_TRUE(controller_->release("primary back", false));
+    ASSERT_TRUE(release("primary back", false));
     scheduler_.advance_ns(10 * kRefreshNs);
     EXPECT_EQ(on_wire(), 8) << "no announcement for an address we gave up";
     EXPECT_EQ(scheduler_.pending(), 0U);
@@ -97,10 +113,10 @@ TEST_F(GarpSchedule, RefreshedWhileHoldingAndSilentAfterRelease) {
 
 TEST_F(GarpSchedule, ReacquiringDoesNotRunTheOldRefreshToo) {
     make(0, kRefreshNs);
-    ASSERT_TRUE(controller_->acquire("peer dead"));
+    ASSERT_TRUE(acquire("peer dead"));
     scheduler_.advance_ns(kRefreshNs / 2);
-    ASSERT_TRUE(controller_->release("primary back", false));
-    ASSERT_TRUE(controller_->acquire("peer dead again"));
+    ASSERT_TRUE(release("primary back", false));
+    ASSERT_TRUE(acquire("peer dead again"));
     EXPECT_EQ(on_wire(), 2);
     scheduler_.advance_ns(kRefreshNs - 1);  // the first holding's refresh was due in here
     EXPECT_EQ(on_wire(), 2) << "the refresh belongs to the current holding only";

@@ -690,3 +690,63 @@ TEST(PairSim, RandomScenarios) {
 
 }  // namespace
 }  // namespace fo::sim
+
+namespace fo::sim {
+namespace {
+
+// Hooks run in the background of the daemon's loop: a PreAcq hook that takes
+// 2 s of simulated time delays the addresses, never the beats.
+TEST(PairSimSlowHooks, PrimaryWithASlowPreAcqIsNotTakenOver) {
+    PairSim sim(named("slow-preacq-primary"));
+    sim.host(P).hooks.delays[takeover::HookPhase::pre_acquire] = 2 * kSec;
+    sim.start(P);
+    sim.run_for(3 * kMs);
+    sim.start(S);
+    sim.run_for(500 * kMs);
+    EXPECT_TRUE(sim.host(P).node().busy()) << "PreAcq still running";
+    EXPECT_FALSE(sim.holds(P));
+    EXPECT_EQ(sim.host(P).node().role().advertised(), role::HoldState::starting) << "never `active` while acquiring";
+    sim.run_for(2 * kSec);
+    EXPECT_SIM_OK(sim);
+    EXPECT_TRUE(sim.holds(P));
+    EXPECT_FALSE(sim.holds(S));
+    EXPECT_EQ(times_dead(sim, S), 0U) << "the primary beat all along";
+    EXPECT_EQ(sim.host(S).node().takeover().counters().acquisitions, 0U);
+    EXPECT_TRUE(sim.scenario_dual().empty());
+}
+
+TEST(PairSimSlowHooks, PrimaryBackWhileTheSecondaryRunsASlowPreAcqWaitsForTheFailback) {
+    PairSim sim(named("slow-preacq-secondary"));
+    boot(sim);
+    sim.host(S).hooks.delays[takeover::HookPhase::pre_acquire] = 2 * kSec;
+    sim.power_off(P);
+    sim.run_for(500 * kMs);
+    ASSERT_TRUE(sim.host(S).node().busy()) << "the secondary's PreAcq runs";
+    sim.start(P);  // hears the secondary saying `starting`, not `standby`: does not acquire
+    sim.run_for(1 * kSec);
+    EXPECT_FALSE(sim.holds(P));
+    sim.run_for(5 * kSec);  // the secondary holds, then hands back by failback
+    EXPECT_SIM_OK(sim);
+    EXPECT_TRUE(sim.holds(P));
+    EXPECT_FALSE(sim.holds(S));
+    EXPECT_TRUE(sim.scenario_dual().empty()) << "never both holding";
+}
+
+TEST(PairSimSlowHooks, SigtermDuringASlowPreAcqHandsOverWithoutHolding) {
+    PairSim sim(named("slow-preacq-sigterm"));
+    sim.host(P).hooks.delays[takeover::HookPhase::pre_acquire] = 2 * kSec;
+    sim.start(P);
+    sim.run_for(3 * kMs);
+    sim.start(S);
+    sim.run_for(500 * kMs);
+    ASSERT_TRUE(sim.host(P).node().busy());
+    sim.sigterm(P);
+    EXPECT_FALSE(sim.holds(P));
+    sim.run_for(3 * kSec);
+    EXPECT_SIM_OK(sim);
+    EXPECT_FALSE(sim.holds(P));
+    EXPECT_TRUE(sim.holds(S));
+}
+
+}  // namespace
+}  // namespace fo::sim

@@ -767,5 +767,95 @@ TEST(RoleMachine, OlderFrameOnAnotherLinkNeverChangesThePeersState) {
     EXPECT_EQ(h.machine().hold(), HoldState::standby);
 }
 
+// Acquisitions complete later (their hooks run in the background): while
+// one runs we say `starting` (we hold nothing yet, and `standby` would invite
+// the peer to take the addresses too), and what we hear meanwhile is kept.
+TEST(RoleMachine, WhileAcquiringWeSayStartingNeverActiveNorStandby) {
+    Harness h(Role::secondary);
+    h.frame(SenderState::stopping, 0, MessageType::released);
+    const auto actions = h.evaluate();
+    ASSERT_TRUE(Harness::has(actions, Kind::acquire)) << kinds(actions);
+    const auto generation = h.machine().generation();
+    EXPECT_EQ(h.machine().hold(), HoldState::standby);
+    EXPECT_EQ(h.machine().advertised(), HoldState::starting);
+    h.complete(actions);
+    EXPECT_EQ(h.machine().advertised(), HoldState::active);
+    EXPECT_GT(h.machine().generation(), generation) << "each change of what we say is a new generation";
+}
+
+TEST(RoleMachine, ReleaseRequestHeardDuringOurAcquisitionIsNotLost) {
+    Harness h(Role::secondary, [](RoleConfig& c) { c.failback_hold_down_ns = 0; });
+    h.frame(SenderState::stopping, 0, MessageType::released);
+    const auto actions = h.evaluate();
+    ASSERT_TRUE(Harness::has(actions, Kind::acquire));
+    // The primary asks for its addresses while our PreAcq hook runs.
+    h.advance(kInterval);
+    h.frame(SenderState::starting, 0, MessageType::release_request);
+    EXPECT_TRUE(h.evaluate().empty()) << "nothing is decided while acquiring";
+    h.complete(actions);
+    ASSERT_EQ(h.machine().hold(), HoldState::active);
+    h.advance(kInterval);
+    EXPECT_TRUE(Harness::has(h.evaluate(), Kind::release)) << "the request heard meanwhile is answered";
+}
+
+TEST(RoleMachine, ShutdownDuringAnAcquisitionReleasesWhatItGot) {
+    Harness h(Role::secondary);
+    h.frame(SenderState::stopping, 0, MessageType::released);
+    const auto actions = h.evaluate();
+    ASSERT_TRUE(Harness::has(actions, Kind::acquire));
+    h.machine().shutdown(h.now);
+    EXPECT_TRUE(h.machine().take_actions().empty()) << "waits for the acquisition's result";
+    EXPECT_EQ(h.machine().advertised(), HoldState::starting) << "never `stopping` while it may still add addresses";
+    h.complete(actions);  // the addresses were added before the cancel reached it
+    const auto after = h.machine().take_actions();
+    const Action* release = Harness::find(after, Kind::release);
+    ASSERT_NE(release, nullptr) << kinds(after);
+    EXPECT_TRUE(release->forced);
+    h.complete(after);
+    EXPECT_EQ(h.machine().hold(), HoldState::stopping);
+    EXPECT_TRUE(Harness::has(h.machine().take_actions(), Kind::send_released));
+}
+
+TEST(RoleMachine, ShutdownDuringACancelledAcquisitionSaysStopping) {
+    Harness h(Role::primary);
+    h.frame(SenderState::standby, 0);
+    const auto actions = h.evaluate();
+    ASSERT_TRUE(Harness::has(actions, Kind::acquire));
+    h.machine().shutdown(h.now);
+    h.complete(actions, false);  // cancelled before the addresses
+    EXPECT_EQ(h.machine().hold(), HoldState::stopping);
+    EXPECT_FALSE(h.machine().busy());
+    EXPECT_TRUE(Harness::has(h.machine().take_actions(), Kind::send_released));
+}
+
+TEST(RoleMachine, ShutdownDuringAReleaseEndsInStopping) {
+    Harness h(Role::secondary, [](RoleConfig& c) { c.failback_hold_down_ns = 0; });
+    h.make_active();
+    h.machine().take_actions();
+    h.advance(kInterval);
+    h.frame(SenderState::starting, 1, MessageType::release_request);
+    const auto actions = h.evaluate();
+    ASSERT_TRUE(Harness::has(actions, Kind::release));
+    h.machine().shutdown(h.now);  // PreRel is running
+    h.complete(actions);
+    EXPECT_EQ(h.machine().hold(), HoldState::stopping);
+}
+
+TEST(RoleMachine, ShutdownWhilePostRelRunsStillEndsInStopping) {
+    Harness h(Role::secondary, [](RoleConfig& c) { c.failback_hold_down_ns = 0; });
+    h.make_active();
+    h.machine().take_actions();
+    h.advance(kInterval);
+    h.frame(SenderState::starting, 1, MessageType::release_request);
+    ASSERT_TRUE(Harness::has(h.evaluate(), Kind::release));
+    h.machine().on_addresses_removed(h.now);
+    EXPECT_EQ(h.machine().hold(), HoldState::standby);
+    h.machine().take_actions();
+    h.machine().shutdown(h.now);  // PostRel is running
+    h.machine().on_release_result(true, h.now);
+    EXPECT_EQ(h.machine().hold(), HoldState::stopping);
+    EXPECT_TRUE(Harness::has(h.machine().take_actions(), Kind::send_released));
+}
+
 }  // namespace
 }  // namespace fo::role

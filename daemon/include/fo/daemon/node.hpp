@@ -29,6 +29,9 @@ struct NodeEdges {
     takeover::Notifier* notifier = nullptr;
     takeover::Scheduler* scheduler = nullptr;
     std::function<std::int64_t()> wall_clock;  // CLOCK_REALTIME, only written into frames
+    // CLOCK_MONOTONIC, read when an acquire or release completes later (its
+    // hooks ran in the background); unset: the time of the last entry point.
+    std::function<std::int64_t()> monotonic_clock;
     std::function<void(const std::string&)> logger;
 };
 
@@ -57,8 +60,12 @@ class Node {
     void decide(std::int64_t now);
     void on_carrier(std::size_t link, bool carrier, std::int64_t now);
     std::optional<std::string> admin_release(std::int64_t now);
-    /// Releases (if holding) and says "released" with state stopping.
+    /// Releases (if holding) and says "released" with state stopping; an
+    /// acquisition running its hooks is cancelled first. Done when !busy().
     void shutdown(std::int64_t now);
+    /// An acquire or release is running (its hooks); the process must keep
+    /// its event loop running until it ends.
+    [[nodiscard]] bool busy() const { return role_->busy() || takeover_->busy(); }
     void set_failback(FailbackPolicy policy, std::int64_t hold_down_ns);
 
     [[nodiscard]] std::optional<std::int64_t> next_deadline() const { return detector_->next_deadline(); }
@@ -84,6 +91,7 @@ class Node {
     };
 
     void run_actions(std::int64_t now);
+    [[nodiscard]] std::int64_t clock_now() const;
     void send_released();
     [[nodiscard]] bool service_carrier() const;
 

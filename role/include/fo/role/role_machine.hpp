@@ -121,6 +121,15 @@ class RoleMachine {
 
     // Outputs read by the frame emitter.
     [[nodiscard]] HoldState hold() const { return hold_; }
+    /// The state our frames carry. While an acquisition runs (its hooks take
+    /// time, the beats go on) we hold nothing yet and want the addresses:
+    /// `starting`, never `active`, and never `standby`, which would invite
+    /// the peer to take them at the same time.
+    [[nodiscard]] HoldState advertised() const {
+        return pending_ == Pending::acquire && hold_ != HoldState::active ? HoldState::starting : hold_;
+    }
+    /// Counts every change of what our frames say (the frames' generation).
+    [[nodiscard]] std::uint64_t generation() const { return generation_; }
     [[nodiscard]] wire::MessageType outgoing_type() const { return outgoing_type_; }
     [[nodiscard]] std::uint64_t term() const { return term_; }
     [[nodiscard]] bool stopping() const { return stopping_; }
@@ -159,6 +168,7 @@ class RoleMachine {
     std::uint64_t term_ = 0;          // of our last acquisition; carried in every frame
     std::uint64_t highest_term_ = 0;  // the highest term heard or held
     Pending pending_ = Pending::none;
+    std::uint64_t generation_ = 0;
     std::string pending_reason_;
     std::uint64_t pending_term_ = 0;
     HoldState pending_next_ = HoldState::standby;

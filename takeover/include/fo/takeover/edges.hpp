@@ -38,18 +38,28 @@ std::string_view hook_folder(HookPhase phase);  // "Test", "PreAcq", ...
 struct HookResult {
     std::string name;
     int exit_code = 0;       // -1 when killed by a signal
-    bool timed_out = false;  // TERM then, if needed, KILL after the timeout
-    [[nodiscard]] bool ok() const { return exit_code == 0 && !timed_out; }
+    bool timed_out = false;  // TERM then, if needed, KILL after the timeout (or cancelled)
+    bool refused = false;    // not run: it or a directory on its path is not root-owned or is group/other-writable
+    std::string refusal;     // why, when refused
+    [[nodiscard]] bool ok() const { return exit_code == 0 && !timed_out && !refused; }
 };
 
-/// Runs the admin's hook programs (Apple's layout).
+/// Runs the admin's hook programs (Apple's layout) without blocking the
+/// caller: start() begins a phase and `done` receives its results once the
+/// last hook ended (possibly before start() returns, as the fakes do). One
+/// phase at a time.
 class HookRunner {
   public:
+    using Done = std::function<void(std::vector<HookResult>)>;
     virtual ~HookRunner() = default;
-    /// Runs every hook of `phase`, in name order, with `arguments` and
-    /// `environment`; never longer than the timeout per hook.
-    virtual std::vector<HookResult> run(HookPhase phase, const std::vector<std::string>& arguments,
-                                        const std::map<std::string, std::string>& environment) = 0;
+    /// Runs every hook of `phase` one after the other, in name order, with
+    /// `arguments` and `environment`; never longer than the timeout per hook.
+    virtual void start(HookPhase phase, const std::vector<std::string>& arguments,
+                       const std::map<std::string, std::string>& environment, Done done) = 0;
+    /// Ends the running phase early (shutdown): the running hook gets TERM
+    /// now (KILL after a grace), the ones not started are skipped; `done` is
+    /// still called.
+    virtual void cancel() {}
 };
 
 /// Mail to the admin and a syslog line.

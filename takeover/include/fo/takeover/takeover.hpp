@@ -31,24 +31,36 @@ struct TakeoverCounters {
     std::uint64_t hook_failures = 0;
     std::uint64_t address_errors = 0;
     std::uint64_t garps_sent = 0;
+    std::uint64_t hooks_refused = 0;  // not run: insecure owner or permissions (HookResult::refused)
 };
 
 /// Acquires and releases the service addresses in Apple's order, with hooks,
-/// gratuitous ARP and notification. Synchronous: hooks are bounded by their
-/// timeout, so a call never lasts longer than hooks x timeout.
+/// gratuitous ARP and notification. Asynchronous: acquire() and release()
+/// start a step machine driven by the HookRunner's completions and report
+/// through `done` (at once when the runner completes synchronously); the
+/// caller's event loop, and so the beat, never waits for a hook. One
+/// operation at a time (busy()).
 class TakeoverController {
   public:
     using ArpFor = std::function<inject::ArpTransmitter*(const std::string& interface)>;
     using Logger = std::function<void(const std::string&)>;
+    using Done = std::function<void(bool)>;
 
     TakeoverController(TakeoverConfig config, AddressManager& addresses, HookRunner& hooks, Notifier& notifier,
                        ArpFor arp_for, Scheduler& scheduler, Logger logger);
 
-    /// Test (a non-zero exit vetoes), PreAcq, addresses, gratuitous ARP, PostAcq, notification.
-    bool acquire(const std::string& reason);
+    /// Test (a non-zero exit vetoes), PreAcq, addresses, gratuitous ARP,
+    /// PostAcq, notification; then done(acquired).
+    void acquire(const std::string& reason, Done done = {});
     /// Test (unless forced), PreRel, addresses removed, `after_removed`
-    /// (the "released" frame), PostRel, notification. Forced: no veto.
-    bool release(const std::string& reason, bool forced, const std::function<void()>& after_removed = {});
+    /// (the "released" frame), PostRel, notification; then done(released).
+    /// Forced: no veto.
+    void release(const std::string& reason, bool forced, std::function<void()> after_removed = {},
+                 const Done& done = {});
+    /// Shutdown: a running acquisition stops at its running hook (TERM) and
+    /// adds no address unless it already has; it still reports through done.
+    void cancel_acquisition();
+    [[nodiscard]] bool busy() const { return busy_; }
     /// A fresh gratuitous-ARP burst while holding: another holder was heard,
     /// and caches may point at it.
     void announce_again();
@@ -61,8 +73,13 @@ class TakeoverController {
     [[nodiscard]] std::vector<std::string> addresses_present();
 
   private:
-    bool run_test(const std::string& action, const std::string& reason);
-    void run_hooks(HookPhase phase, const std::string& action);
+    void run_test(const std::string& action, const std::string& reason, std::function<void(bool)> next);
+    void run_hooks(HookPhase phase, const std::string& action, std::function<void()> next);
+    void record(HookPhase phase, const std::vector<HookResult>& results);
+    void acquire_addresses(const std::string& reason, Done done);
+    void release_addresses(const std::string& reason, bool was_holding, const std::function<void()>& after_removed,
+                           const Done& done);
+    void finish(const Done& done, bool result);
     void announce(int remaining, std::uint64_t generation);
     void schedule_refresh(std::uint64_t generation);
     std::map<std::string, std::string> environment(const std::string& action) const;
@@ -76,6 +93,9 @@ class TakeoverController {
     Scheduler& scheduler_;
     Logger logger_;
     bool holding_ = false;
+    bool busy_ = false;
+    bool acquiring_ = false;
+    bool cancelled_ = false;
     std::uint64_t generation_ = 0;  // stale scheduled GARPs check it and do nothing
     TakeoverCounters counters_;
     std::vector<HookResult> last_hooks_;
