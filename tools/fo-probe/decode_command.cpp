@@ -9,6 +9,7 @@
 
 #include "fo/capture/pcap_source.hpp"
 #include "fo/runtime/log.hpp"
+#include "fo/wire/advert.hpp"
 #include "fo/wire/arp.hpp"
 #include "fo/wire/heartbeat.hpp"
 #include "optional_key.hpp"
@@ -41,6 +42,79 @@ bool unrelated(wire::DropReason reason) {
            reason == wire::DropReason::wrong_port;
 }
 
+/// A protocol-112 frame (VRRP, CARP): decoded, or dropped for a reason of
+/// its own (anything but "not IP" / "not protocol 112").
+bool advert_related(const wire::DecodeResult<wire::Advertisement>& advert) {
+    return advert || (advert.reason() != wire::DropReason::not_ip && advert.reason() != wire::DropReason::not_vrrp);
+}
+
+std::string hex_bytes(std::span<const std::uint8_t> bytes) {
+    std::string out;
+    char pair[3];
+    for (const std::uint8_t byte : bytes) {
+        std::snprintf(pair, sizeof pair, "%02x", byte);
+        out += pair;
+    }
+    return out;
+}
+
+/// The fields of a VRRP or CARP advert, as JSON and as one text line.
+void describe_advert(const wire::Advertisement& advert, nlohmann::json& entry, std::string& text) {
+    const wire::AdvertEnvelope& envelope = wire::envelope_of(advert);
+    nlohmann::json fields{{"protocol", wire::protocol_name(advert)},
+                          {"family", envelope.source.v6 ? "ipv6" : "ipv4"},
+                          {"source_mac", envelope.source_mac.to_string()},
+                          {"destination_mac", envelope.destination_mac.to_string()},
+                          {"source_ip", envelope.source.to_string()},
+                          {"destination_ip", envelope.destination.to_string()},
+                          {"ttl", envelope.ttl},
+                          {"advert_interval_us", wire::advert_interval_us_of(advert)}};
+    char line[256];
+    if (const auto* vrrp = std::get_if<wire::VrrpAdvertisement>(&advert)) {
+        nlohmann::json addresses = nlohmann::json::array();
+        std::string address_text;
+        for (const wire::IpAddress& address : vrrp->addresses) {
+            addresses.push_back(address.to_string());
+            address_text += " " + address.to_string();
+        }
+        fields.update({{"version", vrrp->version},
+                       {"type", vrrp->type},
+                       {"vrid", vrrp->vrid},
+                       {"priority", vrrp->priority},
+                       {"address_count", vrrp->address_count},
+                       {"advert_interval", vrrp->advert_interval},
+                       {"checksum", vrrp->checksum},
+                       {"addresses", addresses}});
+        if (vrrp->version == wire::kVrrpVersion2) {
+            fields["auth_type"] = vrrp->auth_type;
+        }
+        std::snprintf(line, sizeof line, "vrrp%u vrid %u priority %u interval %u %s from %s %s, addresses%s",
+                      vrrp->version, vrrp->vrid, vrrp->priority, vrrp->advert_interval,
+                      vrrp->version == wire::kVrrpVersion2 ? "s" : "cs", envelope.source_mac.to_string().c_str(),
+                      envelope.source.to_string().c_str(), address_text.c_str());
+    } else {
+        const auto& carp = std::get<wire::CarpAdvertisement>(advert);
+        fields.update({{"version", carp.version},
+                       {"type", carp.type},
+                       {"vhid", carp.vhid},
+                       {"advbase", carp.advbase},
+                       {"advskew", carp.advskew},
+                       {"auth_length", carp.auth_length},
+                       {"demotion", carp.demotion},
+                       {"checksum", carp.checksum},
+                       {"counter", carp.counter},
+                       {"digest", hex_bytes(carp.digest)},
+                       {"digest_verified", false}});
+        std::snprintf(line, sizeof line,
+                      "carp vhid %u advbase %u advskew %u counter %" PRIu64 " from %s %s, HMAC-SHA1 not verified",
+                      carp.vhid, carp.advbase, carp.advskew, carp.counter, envelope.source_mac.to_string().c_str(),
+                      envelope.source.to_string().c_str());
+    }
+    entry["kind"] = "advert";
+    entry["advert"] = fields;
+    text = line;
+}
+
 class Decoder final : public capture::PacketHandler {
   public:
     Decoder(const DecodeOptions& options, const wire::AuthKey* key) : options_(options), key_(key) {}
@@ -63,6 +137,15 @@ class Decoder final : public capture::PacketHandler {
                             {"ethernet_destination", frame.ethernet_destination.to_string()}};
             text_ = "arp " + std::string(wire::to_string(frame.kind())) + " " + frame.sender_mac.to_string() + " " +
                     frame.sender_ip.to_string() + " -> " + frame.target_ip.to_string();
+        } else if (auto advert = wire::decode_advert_frame(packet.data);
+                   unrelated(heartbeat.reason()) && advert_related(advert)) {
+            if (advert) {
+                describe_advert(advert.value(), entry, text_);
+            } else {
+                entry["kind"] = "dropped";
+                entry["drop_reason"] = wire::to_string(advert.reason());
+                text_ = "DROPPED " + std::string(wire::to_string(advert.reason()));
+            }
         } else if (unrelated(heartbeat.reason()) && arp.reason() == wire::DropReason::not_arp) {
             entry["kind"] = "other";
             text_ = "other (" + std::string(wire::to_string(heartbeat.reason())) + ")";

@@ -6,10 +6,24 @@ void BeatWatch::on_frame(std::span<const std::uint8_t> frame, std::int64_t times
     ++frames_seen_;
     auto parsed = wire::parse_heartbeat_frame(frame, port_);
     if (!parsed) {
+        if (parsed.reason() == wire::DropReason::not_ipv4 || parsed.reason() == wire::DropReason::not_udp) {
+            auto advert = wire::decode_advert_frame(frame);
+            if (advert) {
+                adverts_.on_advert(advert.value(), timestamp_ns);
+                return;
+            }
+            if (advert.reason() != wire::DropReason::not_ip && advert.reason() != wire::DropReason::not_vrrp) {
+                drops_.count(advert.reason());
+                return;
+            }
+        }
         if (parsed.reason() == wire::DropReason::not_ipv4) {
             auto arp = wire::decode_arp_frame(frame);
             if (arp) {
-                if (arp_events_.size() < kMaxArpEvents) {
+                const wire::ArpKind kind = arp->kind();
+                const bool gratuitous =
+                    kind == wire::ArpKind::gratuitous_request || kind == wire::ArpKind::gratuitous_reply;
+                if (arp_events_.size() < (gratuitous ? kMaxArpEvents : kMaxOtherArpEvents)) {
                     arp_events_.push_back(ArpEvent{timestamp_ns, arp.value()});
                 } else {
                     ++arp_events_dropped_;
