@@ -42,10 +42,9 @@ bool unrelated(wire::DropReason reason) {
            reason == wire::DropReason::wrong_port;
 }
 
-/// A protocol-112 frame (VRRP, CARP): decoded, or dropped for a reason of
-/// its own (anything but "not IP" / "not protocol 112").
+/// A protocol-112 frame (VRRP, CARP): decoded, or dropped for a reason of its own.
 bool advert_related(const wire::DecodeResult<wire::Advertisement>& advert) {
-    return advert || (advert.reason() != wire::DropReason::not_ip && advert.reason() != wire::DropReason::not_vrrp);
+    return advert || wire::is_advert_drop(advert.reason());
 }
 
 std::string hex_bytes(std::span<const std::uint8_t> bytes) {

@@ -64,9 +64,9 @@ std::optional<std::int64_t> first_announcement(const BeatWatch& watch, const Mas
     const bool virtual_mac =
         change.to_mac.octets[0] == 0x00 && change.to_mac.octets[1] == 0x00 && change.to_mac.octets[2] == 0x5E;
     const std::int64_t from_ns =
-        virtual_mac ? std::max(change.from_last_ns,
-                               change.at_ns - static_cast<std::int64_t>(advertised_interval_us) * 1000 / 2)
-                    : change.from_last_ns;
+        virtual_mac
+            ? std::max(change.from_last_ns, change.at_ns - static_cast<std::int64_t>(advertised_interval_us) * 1000 / 2)
+            : change.from_last_ns;
     for (const ArpEvent& event : watch.arp_events()) {
         const wire::ArpKind kind = event.frame.kind();
         if (event.timestamp_ns >= from_ns && (virtual_mac || event.frame.sender_mac == change.to_mac) &&
@@ -163,8 +163,8 @@ std::string adverts_text(const BeatWatch& watch, bool with_arp) {
                "  priority changes " + std::to_string(router.priority_changes) + "  master changes " +
                std::to_string(router.master_changes) + "\n";
         out += "  interval us: p50 " + fixed(intervals.percentile_us(0.50)) + "  p99 " +
-               fixed(intervals.percentile_us(0.99)) + "  max " + fixed(intervals.max_us()) +
-               "  jitter vs advertised " + fixed(router.jitter_against_advertised_us()) + "  (advertised " +
+               fixed(intervals.percentile_us(0.99)) + "  max " + fixed(intervals.max_us()) + "  jitter vs advertised " +
+               fixed(router.jitter_against_advertised_us()) + "  (advertised " +
                std::to_string(router.advertised_interval_us) + ")\n";
         for (const MasterChange& change : router.master_change_list) {
             out += "  master " + change.from.to_string() + " -> " + change.to.to_string() + ": first advert " +
@@ -172,8 +172,9 @@ std::string adverts_text(const BeatWatch& watch, bool with_arp) {
                    change.from.to_string();
             if (with_arp) {
                 const auto announced = first_announcement(watch, change, router.advertised_interval_us);
-                out += announced ? ", gratuitous ARP after " + fixed(ms_between(change.from_last_ns, *announced)) + " ms"
-                                 : std::string(", no gratuitous ARP seen");
+                out += announced
+                           ? ", gratuitous ARP after " + fixed(ms_between(change.from_last_ns, *announced)) + " ms"
+                           : std::string(", no gratuitous ARP seen");
             }
             out += "\n";
         }
@@ -242,13 +243,12 @@ nlohmann::json watch_report_json(const BeatWatch& watch, const WatchOptions& opt
              {"since_last_beat_ms",
               silent ? nlohmann::json(static_cast<double>(event.timestamp_ns - silent->last_beat_ns) / 1e6)
                      : nlohmann::json(nullptr)},
-             {"silent_advertiser",
-              silent_router ? nlohmann::json{{"router", router_name(silent_router->router)},
-                                             {"ip", silent_router->sender->ip.to_string()}}
+             {"silent_advertiser", silent_router ? nlohmann::json{{"router", router_name(silent_router->router)},
+                                                                  {"ip", silent_router->sender->ip.to_string()}}
+                                                 : nlohmann::json(nullptr)},
+             {"since_last_advert_ms",
+              silent_router ? nlohmann::json(ms_between(silent_router->sender->last_ns, event.timestamp_ns))
                             : nlohmann::json(nullptr)},
-             {"since_last_advert_ms", silent_router ? nlohmann::json(ms_between(silent_router->sender->last_ns,
-                                                                                event.timestamp_ns))
-                                                    : nlohmann::json(nullptr)},
              {"kind", wire::to_string(event.frame.kind())},
              {"sender_mac", event.frame.sender_mac.to_string()},
              {"sender_ip", event.frame.sender_ip.to_string()},

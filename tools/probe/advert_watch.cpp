@@ -13,9 +13,7 @@ double RouterStatistics::jitter_against_advertised_us() const {
     if (intervals.count() == 0) {
         return 0.0;
     }
-    const double offset = intervals.mean_us() - static_cast<double>(advertised_interval_us);
-    const double stddev = intervals.stddev_us();
-    return std::sqrt(stddev * stddev + offset * offset);
+    return std::sqrt(deviation_square_sum_us2 / static_cast<double>(intervals.count()));
 }
 
 void AdvertWatch::on_advert(const wire::Advertisement& advert, std::int64_t timestamp_ns) {
@@ -50,12 +48,15 @@ void AdvertWatch::on_advert(const wire::Advertisement& advert, std::int64_t time
     if (sender.adverts > 0) {
         const std::int64_t interval_ns = timestamp_ns - sender.last_ns;
         router.intervals.add(interval_ns);
+        const double deviation_us = static_cast<double>(interval_ns) / 1e3 - static_cast<double>(interval_us);
+        router.deviation_square_sum_us2 += deviation_us * deviation_us;
         ++sender.interval_count;
         sender.interval_sum_ns += interval_ns;
         const double advertised_ns = static_cast<double>(interval_us) * 1000.0;
         if (advertised_ns > 0 && static_cast<double>(interval_ns) > kLateFactor * advertised_ns) {
             ++router.late_intervals;
-            const auto missing = static_cast<std::uint64_t>(std::llround(static_cast<double>(interval_ns) / advertised_ns));
+            const auto missing =
+                static_cast<std::uint64_t>(std::llround(static_cast<double>(interval_ns) / advertised_ns));
             router.lost += missing > 1 ? missing - 1 : 1;
         }
         if (sender.priority != priority) {

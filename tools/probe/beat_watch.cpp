@@ -12,7 +12,7 @@ void BeatWatch::on_frame(std::span<const std::uint8_t> frame, std::int64_t times
                 adverts_.on_advert(advert.value(), timestamp_ns);
                 return;
             }
-            if (advert.reason() != wire::DropReason::not_ip && advert.reason() != wire::DropReason::not_vrrp) {
+            if (wire::is_advert_drop(advert.reason())) {
                 drops_.count(advert.reason());
                 return;
             }

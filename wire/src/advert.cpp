@@ -29,8 +29,7 @@ DecodeResult<IpLayer> decode_ip_layer(std::span<const std::uint8_t> frame) {
     auto ipv4 = decode_ipv4_frame(frame);
     if (ipv4) {
         layer.envelope = AdvertEnvelope{ipv4->ethernet.source, ipv4->ethernet.destination,
-                                        IpAddress::from(ipv4->source), IpAddress::from(ipv4->destination),
-                                        ipv4->ttl};
+                                        IpAddress::from(ipv4->source), IpAddress::from(ipv4->destination), ipv4->ttl};
         layer.protocol = ipv4->protocol;
         layer.payload = ipv4->payload;
         layer.source4 = ipv4->source;
@@ -87,8 +86,8 @@ DecodeResult<Advertisement> decode_vrrp(const IpLayer& ip, std::uint8_t version)
     }
     // RFC 5798 7.1 / RFC 3768 7.1: the complete packet, fixed fields, addresses (and v2 auth data).
     const std::size_t address_size = v6 ? kIpv6AddressSize : kIpv4AddressSize;
-    const std::size_t needed = kVrrpFixedSize + advert.address_count * address_size +
-                               (version == kVrrpVersion2 ? kVrrp2AuthDataSize : 0);
+    const std::size_t needed =
+        kVrrpFixedSize + advert.address_count * address_size + (version == kVrrpVersion2 ? kVrrp2AuthDataSize : 0);
     if (ip.payload.size() < needed) {
         return DropReason::bad_vrrp_length;
     }
@@ -201,6 +200,11 @@ DecodeResult<CarpAdvertisement> decode_carp_frame(std::span<const std::uint8_t> 
         return *carp;
     }
     return DropReason::unknown_vrrp_version;
+}
+
+bool is_advert_drop(DropReason reason) {
+    // Appended in check order (drop_reason.hpp): bad_vrrp_ttl .. unknown_carp_type.
+    return reason >= DropReason::bad_vrrp_ttl && reason <= DropReason::unknown_carp_type;
 }
 
 std::string_view protocol_name(const Advertisement& advert) {

@@ -21,10 +21,10 @@ namespace fo::wire {
 inline constexpr std::uint8_t kIpProtocolVrrp = 112;
 /// TTL / hop limit of every advert (RFC 5798 5.1.1.3 and 5.1.2.3, RFC 3768 5.2.3); CARP sends the same.
 inline constexpr std::uint8_t kVrrpTtl = 255;
-inline constexpr std::uint8_t kVrrpVersion2 = 2;    // RFC 3768 section 5.3.1
-inline constexpr std::uint8_t kVrrpVersion3 = 3;    // RFC 5798 section 5.2.1
-inline constexpr std::uint8_t kVrrpTypeAdvert = 1;  // RFC 5798 5.2.2, RFC 3768 5.3.2: the only type
-inline constexpr std::size_t kVrrpFixedSize = 8;    // RFC 5798 5.2 / RFC 3768 5.3: up to the addresses
+inline constexpr std::uint8_t kVrrpVersion2 = 2;      // RFC 3768 section 5.3.1
+inline constexpr std::uint8_t kVrrpVersion3 = 3;      // RFC 5798 section 5.2.1
+inline constexpr std::uint8_t kVrrpTypeAdvert = 1;    // RFC 5798 5.2.2, RFC 3768 5.3.2: the only type
+inline constexpr std::size_t kVrrpFixedSize = 8;      // RFC 5798 5.2 / RFC 3768 5.3: up to the addresses
 inline constexpr std::size_t kVrrp2AuthDataSize = 8;  // RFC 3768 section 5.3.10
 /// CARP (OpenBSD ip_carp.h, ucarp's ip_carp.h): version 2, type 1 (advertisement),
 /// a 36-byte header whose authlen is 7 32-bit words (counter and digest).
@@ -93,6 +93,11 @@ DecodeResult<Advertisement> decode_advert_frame(std::span<const std::uint8_t> fr
 DecodeResult<VrrpAdvertisement> decode_vrrp_frame(std::span<const std::uint8_t> frame);
 /// The same, but only CARP (a VRRP frame is unknown_vrrp_version).
 DecodeResult<CarpAdvertisement> decode_carp_frame(std::span<const std::uint8_t> frame);
+
+/// A drop of a frame known to be protocol 112 with a valid IP layer (bad_vrrp_ttl
+/// onwards): callers that look for other frames too report these, and treat the
+/// rest (not_ip, not_vrrp, IP-layer drops) as "not an advert".
+bool is_advert_drop(DropReason reason);
 
 /// "vrrp2", "vrrp3" or "carp".
 std::string_view protocol_name(const Advertisement& advert);

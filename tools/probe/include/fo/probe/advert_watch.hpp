@@ -35,7 +35,8 @@ struct AdvertSender {
     std::int64_t interval_sum_ns = 0;
 
     [[nodiscard]] double mean_interval_us() const {
-        return interval_count == 0 ? 0.0 : static_cast<double>(interval_sum_ns) / static_cast<double>(interval_count) / 1e3;
+        return interval_count == 0 ? 0.0
+                                   : static_cast<double>(interval_sum_ns) / static_cast<double>(interval_count) / 1e3;
     }
 };
 
@@ -63,14 +64,18 @@ struct RouterStatistics {
     std::size_t current = 0;                   // index in senders of the newest advert's sender
     std::int64_t first_ns = 0;
     std::int64_t last_ns = 0;
-    std::vector<wire::IpAddress> addresses;   // of the newest advert
-    std::vector<AdvertSender> senders;        // at most kMaxSendersPerRouter
+    std::vector<wire::IpAddress> addresses;        // of the newest advert
+    std::vector<AdvertSender> senders;             // at most kMaxSendersPerRouter
     std::vector<MasterChange> master_change_list;  // at most kMaxMasterChanges
     std::uint64_t senders_dropped = 0;
     /// Between consecutive adverts of the same sender.
     detector::IntervalHistogram intervals;
 
-    /// Root mean square deviation of the intervals from the advertised interval, in us.
+    /// Sum of (interval - the sender's advertised interval)^2, in us^2.
+    double deviation_square_sum_us2 = 0;
+
+    /// Root mean square deviation of the intervals from the interval their
+    /// sender advertised, in us.
     [[nodiscard]] double jitter_against_advertised_us() const;
 };
 
