@@ -6,16 +6,22 @@
 #                    the master's bridge port goes down after 0.6 s: the backup
 #                    takes over (master change, gratuitous ARPs)
 #   vrrp2-ipv4.pcap  one keepalived, VRRPv2 (vrrp_version 2), advert_int 1, VRID 52
-#   vrrp3-ipv6.pcap  one keepalived, VRRPv3 over IPv6 (link-local source,
-#                    ff02::12), advert_int 0.1, VRID 53
+#   vrrp3-ipv6.pcap  keepalived pair, VRRPv3 over IPv6 (link-local source,
+#                    ff02::12), advert_int 0.1, VRID 53; the master's port goes
+#                    down after 0.6 s: the backup takes over and announces with
+#                    unsolicited neighbor advertisements
 #   carp.pcap        ucarp pair, advbase 1 s, VHID 54, advskew 0 / 100; the
 #                    master's port goes down: the backup takes over
-# usage: make_vrrp_carp_capture.sh BUILD_DIR   (run from the repository root)
+# usage: make_vrrp_carp_capture.sh BUILD_DIR [NAME...]   (run from the repository
+# root; NAMEs, e.g. vrrp3-ipv6, regenerate only those captures)
 # Same safety rules as the netns tests: its own namespaces, test addresses,
 # torn down on exit. After regenerating, update the counts expected by
 # tests/unit/advert_test.cpp and tests/unit/capture_test.cpp.
 set -euo pipefail
-BUILD=${1:?usage: make_vrrp_carp_capture.sh BUILD_DIR}
+BUILD=${1:?usage: make_vrrp_carp_capture.sh BUILD_DIR [NAME...]}
+shift
+ONLY=" $* "
+wanted() { [[ "$ONLY" == "  " || "$ONLY" == *" $1 "* ]]; }
 FO_PROBE=$BUILD/tools/fo-probe/fo-probe
 DATA=$(cd "$(dirname "$0")" && pwd)
 source "$DATA/../netns/lib.sh"
@@ -63,6 +69,7 @@ until_master() {
   done
 }
 
+if wanted vrrp3-ipv4; then
 topology 1
 fo_keepalived "$a" ka-a "$(fo_keepalived_conf a MASTER 150 51 0.05 3 198.51.100.100/24)"
 until_master "$a" 198.51.100.100 10
@@ -72,19 +79,29 @@ watch vrrp3-ipv4 1.5
 sleep 0.6
 ip -n "$lan" link set a-lan down
 finish vrrp3-ipv4
+fi
 
+if wanted vrrp2-ipv4; then
 topology 2
 fo_keepalived "$a" ka2 "$(fo_keepalived_conf a MASTER 150 52 1 2 198.51.100.100/24)"
 until_master "$a" 198.51.100.100 10
 watch vrrp2-ipv4 2.5
 finish vrrp2-ipv4
+fi
 
+if wanted vrrp3-ipv6; then
 topology 3
 fo_keepalived "$a" ka6 "$(fo_keepalived_conf a MASTER 150 53 0.1 3 2001:db8::100/64)"
 until_master "$a" 2001:db8::100 10
-watch vrrp3-ipv6 1.05
+fo_keepalived "$b" ka6b "$(fo_keepalived_conf b BACKUP 100 53 0.1 3 2001:db8::100/64)"
+sleep 0.5
+watch vrrp3-ipv6 1.8
+sleep 0.6
+ip -n "$lan" link set a-lan down
 finish vrrp3-ipv6
+fi
 
+if wanted carp; then
 topology 4
 fo_ucarp "$a" ucarp-a 198.51.100.1 54 0 198.51.100.100 24
 until_master "$a" 198.51.100.100 15
@@ -94,3 +111,4 @@ watch carp 8.5
 sleep 2.2
 ip -n "$lan" link set a-lan down
 finish carp
+fi

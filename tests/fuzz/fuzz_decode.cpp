@@ -42,6 +42,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)fo::wire::decode_vrrp_frame(frame);
     (void)fo::wire::decode_carp_frame(frame);
     (void)fo::wire::decode_ipv6_frame(frame);
+    auto neighbor = fo::wire::decode_neighbor_advert_frame(frame);
+    if (neighbor) {
+        (void)neighbor->target.to_string();
+    }
     auto arp = fo::wire::decode_arp_frame(frame);
     if (arp) {
         (void)fo::wire::to_string(arp->kind());

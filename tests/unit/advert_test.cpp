@@ -1,16 +1,17 @@
 // VRRP v2/v3 and CARP decoders over the captures of real keepalived and
 // ucarp runs (tests/data/make_vrrp_carp_capture.sh), every drop reason in
 // check order, and AdvertWatch's figures.
+#include "fo/wire/advert.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "frames.hpp"
 #include "fo/capture/pcap_source.hpp"
 #include "fo/probe/advert_watch.hpp"
 #include "fo/probe/beat_watch.hpp"
-#include "fo/wire/advert.hpp"
 #include "fo/wire/checksum.hpp"
+#include "frames.hpp"
 
 namespace fo::wire {
 namespace {
@@ -43,11 +44,23 @@ Captured read_capture(const std::string& name) {
     return handler.captured;
 }
 
-/// The capture's protocol-112 frames only (ARP left out).
+/// The capture's protocol-112 frames only (ARP and neighbor advertisements left out).
 std::vector<testing::Frame> adverts_of(const std::string& name) {
     std::vector<testing::Frame> out;
     for (auto& frame : read_capture(name).frames) {
-        if (decode_advert_frame(frame).reason() != DropReason::not_ip || decode_advert_frame(frame).ok()) {
+        const auto advert = decode_advert_frame(frame);
+        if (advert.ok() || is_advert_drop(advert.reason())) {
+            out.push_back(frame);
+        }
+    }
+    return out;
+}
+
+std::vector<testing::Frame> neighbor_adverts_of(const std::string& name) {
+    std::vector<testing::Frame> out;
+    for (auto& frame : read_capture(name).frames) {
+        if (decode_neighbor_advert_frame(frame).reason() != DropReason::not_neighbor_advert &&
+            decode_neighbor_advert_frame(frame).reason() != DropReason::not_ip) {
             out.push_back(frame);
         }
     }
@@ -118,7 +131,7 @@ TEST(AdvertFixtures, KeepalivedVrrp2) {
 
 TEST(AdvertFixtures, KeepalivedVrrp3Ipv6) {
     const auto frames = adverts_of("vrrp3-ipv6.pcap");
-    ASSERT_EQ(frames.size(), 10U);
+    ASSERT_EQ(frames.size(), 16U);
     for (const auto& frame : frames) {
         auto advert = decode_vrrp_frame(frame);
         ASSERT_TRUE(advert) << to_string(advert.reason());
@@ -206,6 +219,36 @@ TEST(AdvertDrops, Ipv6) {
     frame = good;
     frame[kIpStart + 8 + 15] ^= 0x01U;  // source address: the pseudo-header no longer sums
     expect(frame, DropReason::bad_vrrp_checksum);
+}
+
+TEST(NeighborAdvertFixtures, KeepalivedAnnouncesTheIpv6Takeover) {
+    const auto frames = neighbor_adverts_of("vrrp3-ipv6.pcap");
+    ASSERT_EQ(frames.size(), 5U);  // keepalived's default: 5 unsolicited NAs
+    for (const auto& frame : frames) {
+        auto advert = decode_neighbor_advert_frame(frame);
+        ASSERT_TRUE(advert) << to_string(advert.reason());
+        EXPECT_EQ(advert->target.to_string(), "2001:db8::100");
+        EXPECT_FALSE(advert->solicited);  // RFC 4861 7.2.6: unsolicited
+        EXPECT_TRUE(advert->has_target_mac);
+        EXPECT_EQ(advert->target_mac, advert->ethernet.source);
+    }
+    EXPECT_EQ(decode_neighbor_advert_frame(adverts_of("vrrp3-ipv6.pcap")[0]).reason(), DropReason::not_neighbor_advert);
+    EXPECT_EQ(decode_neighbor_advert_frame(adverts_of("vrrp3-ipv4.pcap")[0]).reason(), DropReason::not_ip);
+}
+
+TEST(NeighborAdvertDrops, Rfc4861Order) {
+    const testing::Frame good = neighbor_adverts_of("vrrp3-ipv6.pcap")[0];
+    testing::Frame frame = good;
+    frame[kIpStart + 7] = 64;  // hop limit: may have crossed a router
+    EXPECT_EQ(decode_neighbor_advert_frame(frame).reason(), DropReason::bad_neighbor_advert);
+    frame = good;
+    frame[kVrrpStart6 + 8] ^= 0x01U;  // target address, checksum not refreshed
+    EXPECT_EQ(decode_neighbor_advert_frame(frame).reason(), DropReason::bad_icmpv6_checksum);
+    for (std::size_t length = 0; length < good.size(); ++length) {
+        EXPECT_FALSE(decode_neighbor_advert_frame(
+                         testing::Frame(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(length)))
+                         .ok());
+    }
 }
 
 TEST(AdvertDrops, Vrrp2AndCarp) {

@@ -12,6 +12,7 @@
 #include "fo/wire/advert.hpp"
 #include "fo/wire/arp.hpp"
 #include "fo/wire/heartbeat.hpp"
+#include "fo/wire/ipv6.hpp"
 #include "optional_key.hpp"
 
 namespace fo::probe {
@@ -55,6 +56,27 @@ std::string hex_bytes(std::span<const std::uint8_t> bytes) {
         out += pair;
     }
     return out;
+}
+
+/// An IPv6 neighbor advertisement: decoded, or dropped for a reason of its own.
+bool neighbor_advert_related(const wire::DecodeResult<wire::NeighborAdvert>& advert) {
+    return advert || advert.reason() == wire::DropReason::bad_neighbor_advert ||
+           advert.reason() == wire::DropReason::bad_icmpv6_checksum;
+}
+
+void describe_neighbor_advert(const wire::NeighborAdvert& advert, nlohmann::json& entry, std::string& text) {
+    entry["kind"] = "neighbor_advert";
+    entry["neighbor_advert"] = {
+        {"target", advert.target.to_string()},
+        {"source_mac", advert.ethernet.source.to_string()},
+        {"source_ip", advert.source.to_string()},
+        {"destination_ip", advert.destination.to_string()},
+        {"target_mac", advert.has_target_mac ? nlohmann::json(advert.target_mac.to_string()) : nlohmann::json(nullptr)},
+        {"router", advert.router},
+        {"solicited", advert.solicited},
+        {"override", advert.override_flag}};
+    text = std::string("na ") + (advert.solicited ? "solicited" : "unsolicited") + " " +
+           advert.ethernet.source.to_string() + " " + advert.source.to_string() + " for " + advert.target.to_string();
 }
 
 /// The fields of a VRRP or CARP advert, as JSON and as one text line.
@@ -144,6 +166,15 @@ class Decoder final : public capture::PacketHandler {
                 entry["kind"] = "dropped";
                 entry["drop_reason"] = wire::to_string(advert.reason());
                 text_ = "DROPPED " + std::string(wire::to_string(advert.reason()));
+            }
+        } else if (auto neighbor = wire::decode_neighbor_advert_frame(packet.data);
+                   unrelated(heartbeat.reason()) && neighbor_advert_related(neighbor)) {
+            if (neighbor) {
+                describe_neighbor_advert(neighbor.value(), entry, text_);
+            } else {
+                entry["kind"] = "dropped";
+                entry["drop_reason"] = wire::to_string(neighbor.reason());
+                text_ = "DROPPED " + std::string(wire::to_string(neighbor.reason()));
             }
         } else if (unrelated(heartbeat.reason()) && arp.reason() == wire::DropReason::not_arp) {
             entry["kind"] = "other";

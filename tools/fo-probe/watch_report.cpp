@@ -53,20 +53,30 @@ std::optional<SilentPeer> silent_before(const LastBeatByNode& last_by_node, std:
     return found;
 }
 
-/// The new master's first gratuitous ARP after a master change. keepalived
+/// The new master's first gratuitous ARP (IPv6: unsolicited neighbor
+/// advertisement) after a master change. keepalived
 /// sends its adverts from the interface MAC: the ARP's sender MAC is the
 /// advert's. ucarp sends adverts from the virtual MAC (IANA 00:00:5e) and
 /// announces from its own, just before its first advert, while the old master
 /// announced along with its adverts: so there, the first one from half an
 /// interval before the new master's first advert (nullopt: none seen).
 std::optional<std::int64_t> first_announcement(const BeatWatch& watch, const MasterChange& change,
-                                               std::uint32_t advertised_interval_us) {
+                                               std::uint32_t advertised_interval_us, bool v6) {
     const bool virtual_mac =
         change.to_mac.octets[0] == 0x00 && change.to_mac.octets[1] == 0x00 && change.to_mac.octets[2] == 0x5E;
     const std::int64_t from_ns =
         virtual_mac
             ? std::max(change.from_last_ns, change.at_ns - static_cast<std::int64_t>(advertised_interval_us) * 1000 / 2)
             : change.from_last_ns;
+    if (v6) {  // IPv6 announces with unsolicited neighbor advertisements (RFC 4861 7.2.6)
+        for (const NeighborAdvertEvent& event : watch.neighbor_adverts()) {
+            if (event.timestamp_ns >= from_ns && !event.advert.solicited &&
+                (virtual_mac || event.advert.ethernet.source == change.to_mac)) {
+                return event.timestamp_ns;
+            }
+        }
+        return std::nullopt;
+    }
     for (const ArpEvent& event : watch.arp_events()) {
         const wire::ArpKind kind = event.frame.kind();
         if (event.timestamp_ns >= from_ns && (virtual_mac || event.frame.sender_mac == change.to_mac) &&
@@ -110,7 +120,7 @@ nlohmann::json adverts_json(const BeatWatch& watch, bool with_arp) {
                                  {"from_last_advert_ns", change.from_last_ns},
                                  {"detection_ms", ms_between(change.from_last_ns, change.at_ns)}};
             if (with_arp) {
-                const auto announced = first_announcement(watch, change, router.advertised_interval_us);
+                const auto announced = first_announcement(watch, change, router.advertised_interval_us, key.v6);
                 entry["first_garp_ns"] = announced ? nlohmann::json(*announced) : nlohmann::json(nullptr);
                 entry["takeover_ms"] =
                     announced ? nlohmann::json(ms_between(change.from_last_ns, *announced)) : nlohmann::json(nullptr);
@@ -171,7 +181,7 @@ std::string adverts_text(const BeatWatch& watch, bool with_arp) {
                    fixed(ms_between(change.from_last_ns, change.at_ns)) + " ms after the last of " +
                    change.from.to_string();
             if (with_arp) {
-                const auto announced = first_announcement(watch, change, router.advertised_interval_us);
+                const auto announced = first_announcement(watch, change, router.advertised_interval_us, key.v6);
                 out += announced
                            ? ", gratuitous ARP after " + fixed(ms_between(change.from_last_ns, *announced)) + " ms"
                            : std::string(", no gratuitous ARP seen");
@@ -256,6 +266,26 @@ nlohmann::json watch_report_json(const BeatWatch& watch, const WatchOptions& opt
              {"target_ip", event.frame.target_ip.to_string()},
              {"ethernet_destination", event.frame.ethernet_destination.to_string()}});
     }
+    report["neighbor_adverts"] = nlohmann::json::array();
+    report["neighbor_adverts_dropped"] = watch.neighbor_adverts_dropped();
+    for (const NeighborAdvertEvent& event : watch.neighbor_adverts()) {
+        const auto silent_router = watch.adverts().silent_before(event.timestamp_ns);
+        const wire::NeighborAdvert& advert = event.advert;
+        report["neighbor_adverts"].push_back(
+            {{"time_ns", event.timestamp_ns},
+             {"target", advert.target.to_string()},
+             {"source_mac", advert.ethernet.source.to_string()},
+             {"source_ip", advert.source.to_string()},
+             {"destination_ip", advert.destination.to_string()},
+             {"target_mac",
+              advert.has_target_mac ? nlohmann::json(advert.target_mac.to_string()) : nlohmann::json(nullptr)},
+             {"solicited", advert.solicited},
+             {"override", advert.override_flag},
+             {"router", advert.router},
+             {"since_last_advert_ms",
+              silent_router ? nlohmann::json(ms_between(silent_router->sender->last_ns, event.timestamp_ns))
+                            : nlohmann::json(nullptr)}});
+    }
     report["capture"] = {{"received", capture.received}, {"dropped_by_kernel", capture.dropped_by_kernel}};
     return report;
 }
@@ -279,7 +309,7 @@ std::string watch_report_text(const BeatWatch& watch, double elapsed_s, const Ca
                fixed(intervals.percentile_us(0.99)) + "  max " + fixed(intervals.max_us()) + "  jitter " +
                fixed(intervals.stddev_us()) + "  (advertised " + std::to_string(sender.advertised_interval_us) + ")\n";
     }
-    out += adverts_text(watch, !watch.arp_events().empty());
+    out += adverts_text(watch, !watch.arp_events().empty() || !watch.neighbor_adverts().empty());
     const LastBeatByNode last_by_node = last_beat_by_node(watch);
     for (const ArpEvent& event : watch.arp_events()) {
         const auto silent = silent_before(last_by_node, event.timestamp_ns);
@@ -290,6 +320,16 @@ std::string watch_report_text(const BeatWatch& watch, double elapsed_s, const Ca
                (silent ? ", " + fixed(static_cast<double>(event.timestamp_ns - silent->last_beat_ns) / 1e6) +
                              " ms after the last beat of node " + hex32(silent->node_id)
                        : std::string()) +
+               (silent_router ? ", " + fixed(ms_between(silent_router->sender->last_ns, event.timestamp_ns)) +
+                                    " ms after the last advert of " + silent_router->sender->ip.to_string() + " (" +
+                                    router_name(silent_router->router) + ")"
+                              : std::string()) +
+               "\n";
+    }
+    for (const NeighborAdvertEvent& event : watch.neighbor_adverts()) {
+        const auto silent_router = watch.adverts().silent_before(event.timestamp_ns);
+        out += std::string("na ") + (event.advert.solicited ? "solicited" : "unsolicited") + " from " +
+               event.advert.ethernet.source.to_string() + " for " + event.advert.target.to_string() +
                (silent_router ? ", " + fixed(ms_between(silent_router->sender->last_ns, event.timestamp_ns)) +
                                     " ms after the last advert of " + silent_router->sender->ip.to_string() + " (" +
                                     router_name(silent_router->router) + ")"

@@ -16,6 +16,21 @@ void BeatWatch::on_frame(std::span<const std::uint8_t> frame, std::int64_t times
                 drops_.count(advert.reason());
                 return;
             }
+            auto neighbor = wire::decode_neighbor_advert_frame(frame);
+            if (neighbor) {
+                const std::size_t cap = neighbor->solicited ? kMaxOtherArpEvents : kMaxArpEvents;
+                if (neighbor_adverts_.size() < cap) {
+                    neighbor_adverts_.push_back(NeighborAdvertEvent{timestamp_ns, neighbor.value()});
+                } else {
+                    ++neighbor_adverts_dropped_;
+                }
+                return;
+            }
+            if (neighbor.reason() == wire::DropReason::bad_neighbor_advert ||
+                neighbor.reason() == wire::DropReason::bad_icmpv6_checksum) {
+                drops_.count(neighbor.reason());
+                return;
+            }
         }
         if (parsed.reason() == wire::DropReason::not_ipv4) {
             auto arp = wire::decode_arp_frame(frame);

@@ -42,6 +42,9 @@ std::string_view to_string(DropReason reason) {
         case DropReason::unknown_vrrp_type: return "unknown_vrrp_type";
         case DropReason::bad_carp_checksum: return "bad_carp_checksum";
         case DropReason::unknown_carp_type: return "unknown_carp_type";
+        case DropReason::not_neighbor_advert: return "not_neighbor_advert";
+        case DropReason::bad_neighbor_advert: return "bad_neighbor_advert";
+        case DropReason::bad_icmpv6_checksum: return "bad_icmpv6_checksum";
     }
     return "unknown";
 }

@@ -16,6 +16,8 @@ struct FilterSpec {
     bool include_arp = false;
     /// Foreign adverts, IP protocol 112: VRRP v2/v3 and CARP over IPv4 and
     /// IPv6 (only with 112 as the fixed header's next header, like wire::decode_advert_frame).
+    /// With include_arp too: IPv6 neighbor advertisements (ICMPv6 type 136
+    /// right after the fixed header), which announce VRRPv3 IPv6 takeovers.
     bool include_adverts = false;
 };
 

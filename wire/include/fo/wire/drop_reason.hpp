@@ -50,9 +50,13 @@ enum class DropReason : std::uint8_t {
     unknown_vrrp_type,     // not an advertisement (1): RFC 5798 5.2.2, RFC 3768 5.3.2
     bad_carp_checksum,     // CARP: over the CARP header only (ip_carp.c carp_input)
     unknown_carp_type,     // CARP: not an advertisement (1)
+    // IPv6 neighbor advertisements (wire/ipv6.hpp), the IPv6 counterpart of gratuitous ARP.
+    not_neighbor_advert,  // not ICMPv6 (next header 58) type 136
+    bad_neighbor_advert,  // RFC 4861 7.1.2: hop limit not 255, code not 0, shorter than 24 bytes
+    bad_icmpv6_checksum,  // RFC 4443 2.3: over the IPv6 pseudo-header and the message
 };
 
-inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::unknown_carp_type) + 1;
+inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::bad_icmpv6_checksum) + 1;
 
 std::string_view to_string(DropReason reason);
 

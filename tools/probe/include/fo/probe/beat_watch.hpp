@@ -9,6 +9,7 @@
 #include "fo/probe/advert_watch.hpp"
 #include "fo/wire/arp.hpp"
 #include "fo/wire/heartbeat.hpp"
+#include "fo/wire/ipv6.hpp"
 #include "fo/wire/replay_guard.hpp"
 
 namespace fo::probe {
@@ -44,6 +45,12 @@ struct ArpEvent {
     wire::ArpFrame frame;
 };
 
+/// One IPv6 neighbor advertisement seen on the wire.
+struct NeighborAdvertEvent {
+    std::int64_t timestamp_ns = 0;
+    wire::NeighborAdvert advert;
+};
+
 /// Feeds captured frames through the decoder, the MAC check and the replay
 /// guard in that order, and keeps per-sender figures. Pure: no capture here.
 ///
@@ -65,6 +72,10 @@ class BeatWatch {
     [[nodiscard]] std::uint64_t frames_seen() const { return frames_seen_; }
     /// ARP frames, oldest first (kept only up to kMaxArpEvents).
     [[nodiscard]] const std::vector<ArpEvent>& arp_events() const { return arp_events_; }
+    /// IPv6 neighbor advertisements, oldest first (unsolicited ones up to kMaxArpEvents, the rest up to
+    /// kMaxOtherArpEvents), and those seen after that.
+    [[nodiscard]] const std::vector<NeighborAdvertEvent>& neighbor_adverts() const { return neighbor_adverts_; }
+    [[nodiscard]] std::uint64_t neighbor_adverts_dropped() const { return neighbor_adverts_dropped_; }
     /// ARP frames seen after the list was full.
     [[nodiscard]] std::uint64_t arp_events_dropped() const { return arp_events_dropped_; }
     /// Frames that failed the MAC check and claimed a sender we had no verified frame of (forgeries,
@@ -94,6 +105,8 @@ class BeatWatch {
     std::uint64_t auth_failures_unknown_senders_ = 0;
     std::uint64_t senders_dropped_ = 0;
     AdvertWatch adverts_;
+    std::vector<NeighborAdvertEvent> neighbor_adverts_;
+    std::uint64_t neighbor_adverts_dropped_ = 0;
 };
 
 }  // namespace fo::probe
