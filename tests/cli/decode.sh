@@ -29,6 +29,28 @@ check "live capture: watch --arp lists the GARPs and the probe; the sender never
   bash -c "set -o pipefail; '$FO_PROBE' watch -r '$DATA/live-10ms.pcap' --arp --json | jq -e '
      ([.arp[] | select(.kind != \"request\" and .kind != \"reply\") | .kind] ==
       [\"gratuitous-request\", \"gratuitous-request\", \"probe\"]) and ([.arp[].silent_node] | all(. == null))'"
+check "keepalived VRRPv3: 27 adverts of VRID 51 every 5 cs, 5 gratuitous ARPs" \
+  bash -c "set -o pipefail; '$FO_PROBE' decode '$DATA/vrrp3-ipv4.pcap' --json | jq -e '
+     ([.frames[] | select(.kind == \"advert\" and .advert.protocol == \"vrrp3\" and .advert.vrid == 51 and
+       .advert.advert_interval == 5 and .advert.addresses == [\"198.51.100.100\"])] | length == 27) and
+     ([.frames[] | select(.arp.type == \"gratuitous-request\")] | length == 5)'"
+check "keepalived VRRPv2 and VRRPv3 over IPv6" \
+  bash -c "set -o pipefail; '$FO_PROBE' decode '$DATA/vrrp2-ipv4.pcap' --json | jq -e '[.frames[].advert | .protocol == \"vrrp2\" and .auth_type == 0] | all' &&
+           '$FO_PROBE' decode '$DATA/vrrp3-ipv6.pcap' --json | jq -e '[.frames[] | select(.kind == \"advert\") | .advert | .family == \"ipv6\" and .destination_ip == \"ff02::12\" and .addresses == [\"2001:db8::100\"]] | all and length == 16'"
+check "ucarp: CARP adverts with the digest shown, not verified" \
+  bash -c "set -o pipefail; '$FO_PROBE' decode '$DATA/carp.pcap' --json | jq -e '[.frames[] | select(.kind == \"advert\") | .advert |
+     .protocol == \"carp\" and .vhid == 54 and (.digest | length) == 40 and .digest_verified == false] | length == 4 and all'"
+check "watch: keepalived master change with the takeover on the wire" \
+  bash -c "set -o pipefail; '$FO_PROBE' watch -r '$DATA/vrrp3-ipv4.pcap' --arp --json | jq -e '.adverts[0] as \$r |
+     \$r.master_changes == 1 and \$r.master == \"198.51.100.2\" and \$r.lost == 0 and
+     (\$r.master_change_list[0].takeover_ms > 150 and \$r.master_change_list[0].takeover_ms < 250)'"
+check "watch: keepalived IPv6 master change announced by unsolicited neighbor advertisements" \
+  bash -c "set -o pipefail; '$FO_PROBE' watch -r '$DATA/vrrp3-ipv6.pcap' --arp --json | jq -e '
+     ([.neighbor_adverts[] | select(.solicited == false and .target == \"2001:db8::100\")] | length == 5) and
+     (.adverts[0].master_change_list[0].takeover_ms > 300 and .adverts[0].master_change_list[0].takeover_ms < 450)'"
+check "watch: ucarp master change, the new master's ARP found although adverts come from the virtual MAC" \
+  bash -c "set -o pipefail; '$FO_PROBE' watch -r '$DATA/carp.pcap' --arp --json | jq -e '.adverts[0].master_change_list[0] |
+     .from == \"198.51.100.1\" and .to == \"198.51.100.2\" and .takeover_ms > 3000'"
 garbage=$(mktemp)
 head -c 4096 /dev/urandom >"$garbage"
 status=0

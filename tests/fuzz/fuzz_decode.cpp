@@ -6,6 +6,7 @@
 #include <cstring>
 #include <span>
 
+#include "fo/wire/advert.hpp"
 #include "fo/wire/arp.hpp"
 #include "fo/wire/heartbeat.hpp"
 #include "fo/wire/replay_guard.hpp"
@@ -29,6 +30,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (unkeyed) {
         (void)guard.check(unkeyed->beat);
         (void)fo::wire::to_string(unkeyed->beat.type);
+    }
+    auto advert = fo::wire::decode_advert_frame(frame);
+    if (advert) {
+        (void)fo::wire::protocol_name(advert.value());
+        (void)fo::wire::advert_interval_us_of(advert.value());
+        (void)fo::wire::envelope_of(advert.value()).source.to_string();
+    } else {
+        (void)fo::wire::to_string(advert.reason());
+    }
+    (void)fo::wire::decode_vrrp_frame(frame);
+    (void)fo::wire::decode_carp_frame(frame);
+    (void)fo::wire::decode_ipv6_frame(frame);
+    auto neighbor = fo::wire::decode_neighbor_advert_frame(frame);
+    if (neighbor) {
+        (void)neighbor->target.to_string();
     }
     auto arp = fo::wire::decode_arp_frame(frame);
     if (arp) {

@@ -384,3 +384,55 @@ fo_never_status() {
 fo_log_ms() {
   awk '{ split($1, t, /[:.]/); print ((t[1] * 60 + t[2]) * 60 + t[3]) * 1000 + t[4]; exit }' <<<"$1"
 }
+
+# fo_keepalived_conf NAME STATE PRIORITY VRID ADVERT_INT VERSION VIP_CIDR [IF]:
+# a keepalived configuration (VRRP only) on stdout, as bench/failover_trial.sh
+# writes it. VIP_CIDR's family chooses IPv4 or IPv6 adverts (VRRPv3 only).
+fo_keepalived_conf() {
+  local name=$1 state=$2 priority=$3 vrid=$4 advert=$5 version=$6 vip=$7 if_name=${8:-lan0}
+  cat <<CONF
+global_defs {
+  router_id $name
+  vrrp_version $version
+  script_user root
+  enable_script_security
+}
+vrrp_instance failover_$vrid {
+  state $state
+  interface $if_name
+  virtual_router_id $vrid
+  priority $priority
+  advert_int $advert
+  virtual_ipaddress {
+    $vip dev $if_name
+  }
+}
+CONF
+}
+
+# fo_keepalived NS TAG CONF_TEXT: runs keepalived (VRRP process only, in the
+# foreground, its own pid files under FO_WORKDIR) in NS; sets FO_LAST_PID.
+fo_keepalived() {
+  local ns=$1 tag=$2
+  printf '%s\n' "$3" >"$FO_WORKDIR/$tag.conf"
+  fo_spawn "$ns" "$FO_WORKDIR/$tag" keepalived --dont-fork --log-console --vrrp -f "$FO_WORKDIR/$tag.conf" \
+    -p "$FO_WORKDIR/$tag.pid" -r "$FO_WORKDIR/$tag-vrrp.pid"
+}
+
+# fo_ucarp NS TAG SRC_IP VHID ADVSKEW VIP PREFIX [IF]: ucarp (advbase 1 s, its
+# minimum; preempt) in NS, with up/down scripts that add/remove VIP/PREFIX;
+# sets FO_LAST_PID.
+fo_ucarp() {
+  local ns=$1 tag=$2 src=$3 vhid=$4 skew=$5 vip=$6 prefix=$7 if_name=${8:-lan0}
+  printf '#!/bin/sh\nexec ip addr add "$2/%s" dev "$1"\n' "$prefix" >"$FO_WORKDIR/$tag-up.sh"
+  printf '#!/bin/sh\nexec ip addr del "$2/%s" dev "$1"\n' "$prefix" >"$FO_WORKDIR/$tag-down.sh"
+  chmod 755 "$FO_WORKDIR/$tag-up.sh" "$FO_WORKDIR/$tag-down.sh"
+  fo_spawn "$ns" "$FO_WORKDIR/$tag" ucarp -i "$if_name" -s "$src" -v "$vhid" -p fo-test-pass -a "$vip" -b 1 \
+    -k "$skew" -P -n -u "$FO_WORKDIR/$tag-up.sh" -d "$FO_WORKDIR/$tag-down.sh"
+}
+
+# fo_no_dad NS: IPv6 addresses usable at once in NS (no duplicate address
+# detection on interfaces made from now on), for VRRPv3 over IPv6.
+fo_no_dad() {
+  ip netns exec "$1" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+}

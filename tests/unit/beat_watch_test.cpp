@@ -143,6 +143,21 @@ TEST(BeatWatchBoundsTest, ArpListIsCappedAndTheRestCounted) {
     EXPECT_EQ(watch.arp_events().front().timestamp_ns, kStart);  // the first ones are kept
 }
 
+TEST(BeatWatchBoundsTest, ProbesLeaveRoomForAnnouncements) {
+    BeatWatch watch(wire::kDefaultHeartbeatPort, nullptr);
+    const wire::MacAddress mac{{0x02, 0, 0, 0, 0, 0x01}};
+    const testing::Frame probe = testing::arp_frame(wire::make_arp_probe(mac, wire::Ipv4Address{0xC6336464}));
+    const testing::Frame announcement =
+        testing::arp_frame(wire::make_gratuitous_request(mac, wire::Ipv4Address{0xC6336464}));
+    for (std::size_t i = 0; i < BeatWatch::kMaxArpEvents; ++i) {
+        watch.on_frame(probe, kStart + static_cast<std::int64_t>(i));
+    }
+    watch.on_frame(announcement, kStart + kMs);
+    ASSERT_EQ(watch.arp_events().size(), BeatWatch::kMaxOtherArpEvents + 1);
+    EXPECT_EQ(watch.arp_events().back().frame.kind(), wire::ArpKind::gratuitous_request);
+    EXPECT_EQ(watch.arp_events_dropped(), BeatWatch::kMaxArpEvents - BeatWatch::kMaxOtherArpEvents);
+}
+
 TEST_F(BeatWatchTest, ReplayedCaptureIsRejected) {
     std::vector<testing::Frame> captured;
     for (std::uint64_t s = 1; s <= 200; ++s) {

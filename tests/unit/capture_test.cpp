@@ -114,6 +114,57 @@ TEST_F(FilterOverFixtures, DropsUnrelatedTraffic) {
     EXPECT_EQ(matches(beats_and_arp_, "unrelated.pcap"), 0U);
 }
 
+TEST(BpfFilter, AdvertsAddProtocol112ForBothFamilies) {
+    EXPECT_EQ(build_filter_expression(FilterSpec{1694, std::nullopt, false, true}),
+              "(ip and udp dst port 1694) or (ip proto 112) or (ip6 proto 112)");
+    EXPECT_EQ(build_filter_expression(FilterSpec{1694, std::nullopt, true, true}),
+              "(ip and udp dst port 1694) or (arp) or (ip proto 112) or (ip6 proto 112) or (icmp6 and ip6[40] == 136)");
+}
+
+// The captures of real keepalived and ucarp runs (make_vrrp_carp_capture.sh):
+// every advert passes with include_adverts, none without; the ARPs only with --arp.
+TEST(FilterOverAdvertFixtures, PassesVrrpAndCarpOfBothFamilies) {
+    const OfflineFilter beats_only(build_filter_expression(FilterSpec{1694, testing::kOwnMac, false, false}));
+    const OfflineFilter adverts(build_filter_expression(FilterSpec{1694, testing::kOwnMac, false, true}));
+    const OfflineFilter adverts_and_arp(build_filter_expression(FilterSpec{1694, testing::kOwnMac, true, true}));
+    struct Expected {
+        const char* file;
+        std::size_t adverts;
+        std::size_t frames;
+    };
+    for (const Expected& expected : {Expected{"vrrp3-ipv4.pcap", 27, 32}, Expected{"vrrp2-ipv4.pcap", 2, 2},
+                                     Expected{"vrrp3-ipv6.pcap", 16, 21}, Expected{"carp.pcap", 4, 6}}) {
+        std::size_t beats = 0;
+        std::size_t advert_matches = 0;
+        std::size_t all = 0;
+        const Collected collected = read_all(kDataDir / expected.file);
+        ASSERT_EQ(collected.frames.size(), expected.frames) << expected.file;
+        for (const auto& frame : collected.frames) {
+            beats += beats_only.matches(frame) ? 1 : 0;
+            advert_matches += adverts.matches(frame) ? 1 : 0;
+            all += adverts_and_arp.matches(frame) ? 1 : 0;
+        }
+        EXPECT_EQ(beats, 0U) << expected.file;
+        EXPECT_EQ(advert_matches, expected.adverts) << expected.file;
+        EXPECT_EQ(all, expected.frames) << expected.file;
+    }
+}
+
+TEST(FilterOverAdvertFixtures, OwnAdvertsAreFilteredOut) {
+    const Collected collected = read_all(kDataDir / "vrrp3-ipv6.pcap");
+    wire::MacAddress sender;
+    std::copy_n(collected.frames.at(0).begin() + 6, 6, sender.octets.begin());
+    const OfflineFilter not_ours(build_filter_expression(FilterSpec{1694, sender, true, true}));
+    std::size_t from_sender = 0;
+    for (const auto& frame : collected.frames) {
+        const bool ours = std::equal(sender.octets.begin(), sender.octets.end(), frame.begin() + 6);
+        from_sender += ours ? 1 : 0;
+        EXPECT_EQ(not_ours.matches(frame), !ours);
+    }
+    EXPECT_GT(from_sender, 0U);
+    EXPECT_LT(from_sender, collected.frames.size());  // the other router's adverts and NAs pass
+}
+
 TEST_F(FilterOverFixtures, FileSourceAppliesTheFilterLikeLive) {
     const auto filter = build_filter_expression(FilterSpec{1694, std::nullopt, true});
     EXPECT_EQ(read_all(kDataDir / "arp.pcap", filter).frames.size(), 5U);

@@ -9,8 +9,10 @@
 
 #include "fo/capture/pcap_source.hpp"
 #include "fo/runtime/log.hpp"
+#include "fo/wire/advert.hpp"
 #include "fo/wire/arp.hpp"
 #include "fo/wire/heartbeat.hpp"
+#include "fo/wire/ipv6.hpp"
 #include "optional_key.hpp"
 
 namespace fo::probe {
@@ -41,6 +43,99 @@ bool unrelated(wire::DropReason reason) {
            reason == wire::DropReason::wrong_port;
 }
 
+/// A protocol-112 frame (VRRP, CARP): decoded, or dropped for a reason of its own.
+bool advert_related(const wire::DecodeResult<wire::Advertisement>& advert) {
+    return advert || wire::is_advert_drop(advert.reason());
+}
+
+std::string hex_bytes(std::span<const std::uint8_t> bytes) {
+    std::string out;
+    char pair[3];
+    for (const std::uint8_t byte : bytes) {
+        std::snprintf(pair, sizeof pair, "%02x", byte);
+        out += pair;
+    }
+    return out;
+}
+
+/// An IPv6 neighbor advertisement: decoded, or dropped for a reason of its own.
+bool neighbor_advert_related(const wire::DecodeResult<wire::NeighborAdvert>& advert) {
+    return advert || advert.reason() == wire::DropReason::bad_neighbor_advert ||
+           advert.reason() == wire::DropReason::bad_icmpv6_checksum;
+}
+
+void describe_neighbor_advert(const wire::NeighborAdvert& advert, nlohmann::json& entry, std::string& text) {
+    entry["kind"] = "neighbor_advert";
+    entry["neighbor_advert"] = {
+        {"target", advert.target.to_string()},
+        {"source_mac", advert.ethernet.source.to_string()},
+        {"source_ip", advert.source.to_string()},
+        {"destination_ip", advert.destination.to_string()},
+        {"target_mac", advert.has_target_mac ? nlohmann::json(advert.target_mac.to_string()) : nlohmann::json(nullptr)},
+        {"router", advert.router},
+        {"solicited", advert.solicited},
+        {"override", advert.override_flag}};
+    text = std::string("na ") + (advert.solicited ? "solicited" : "unsolicited") + " " +
+           advert.ethernet.source.to_string() + " " + advert.source.to_string() + " for " + advert.target.to_string();
+}
+
+/// The fields of a VRRP or CARP advert, as JSON and as one text line.
+void describe_advert(const wire::Advertisement& advert, nlohmann::json& entry, std::string& text) {
+    const wire::AdvertEnvelope& envelope = wire::envelope_of(advert);
+    nlohmann::json fields{{"protocol", wire::protocol_name(advert)},
+                          {"family", envelope.source.v6 ? "ipv6" : "ipv4"},
+                          {"source_mac", envelope.source_mac.to_string()},
+                          {"destination_mac", envelope.destination_mac.to_string()},
+                          {"source_ip", envelope.source.to_string()},
+                          {"destination_ip", envelope.destination.to_string()},
+                          {"ttl", envelope.ttl},
+                          {"advert_interval_us", wire::advert_interval_us_of(advert)}};
+    char line[256];
+    if (const auto* vrrp = std::get_if<wire::VrrpAdvertisement>(&advert)) {
+        nlohmann::json addresses = nlohmann::json::array();
+        std::string address_text;
+        for (const wire::IpAddress& address : vrrp->addresses) {
+            addresses.push_back(address.to_string());
+            address_text += " " + address.to_string();
+        }
+        fields.update({{"version", vrrp->version},
+                       {"type", vrrp->type},
+                       {"vrid", vrrp->vrid},
+                       {"priority", vrrp->priority},
+                       {"address_count", vrrp->address_count},
+                       {"advert_interval", vrrp->advert_interval},
+                       {"checksum", vrrp->checksum},
+                       {"addresses", addresses}});
+        if (vrrp->version == wire::kVrrpVersion2) {
+            fields["auth_type"] = vrrp->auth_type;
+        }
+        std::snprintf(line, sizeof line, "vrrp%u vrid %u priority %u interval %u %s from %s %s, addresses%s",
+                      vrrp->version, vrrp->vrid, vrrp->priority, vrrp->advert_interval,
+                      vrrp->version == wire::kVrrpVersion2 ? "s" : "cs", envelope.source_mac.to_string().c_str(),
+                      envelope.source.to_string().c_str(), address_text.c_str());
+    } else {
+        const auto& carp = std::get<wire::CarpAdvertisement>(advert);
+        fields.update({{"version", carp.version},
+                       {"type", carp.type},
+                       {"vhid", carp.vhid},
+                       {"advbase", carp.advbase},
+                       {"advskew", carp.advskew},
+                       {"auth_length", carp.auth_length},
+                       {"demotion", carp.demotion},
+                       {"checksum", carp.checksum},
+                       {"counter", carp.counter},
+                       {"digest", hex_bytes(carp.digest)},
+                       {"digest_verified", false}});
+        std::snprintf(line, sizeof line,
+                      "carp vhid %u advbase %u advskew %u counter %" PRIu64 " from %s %s, HMAC-SHA1 not verified",
+                      carp.vhid, carp.advbase, carp.advskew, carp.counter, envelope.source_mac.to_string().c_str(),
+                      envelope.source.to_string().c_str());
+    }
+    entry["kind"] = "advert";
+    entry["advert"] = fields;
+    text = line;
+}
+
 class Decoder final : public capture::PacketHandler {
   public:
     Decoder(const DecodeOptions& options, const wire::AuthKey* key) : options_(options), key_(key) {}
@@ -63,6 +158,24 @@ class Decoder final : public capture::PacketHandler {
                             {"ethernet_destination", frame.ethernet_destination.to_string()}};
             text_ = "arp " + std::string(wire::to_string(frame.kind())) + " " + frame.sender_mac.to_string() + " " +
                     frame.sender_ip.to_string() + " -> " + frame.target_ip.to_string();
+        } else if (auto advert = wire::decode_advert_frame(packet.data);
+                   unrelated(heartbeat.reason()) && advert_related(advert)) {
+            if (advert) {
+                describe_advert(advert.value(), entry, text_);
+            } else {
+                entry["kind"] = "dropped";
+                entry["drop_reason"] = wire::to_string(advert.reason());
+                text_ = "DROPPED " + std::string(wire::to_string(advert.reason()));
+            }
+        } else if (auto neighbor = wire::decode_neighbor_advert_frame(packet.data);
+                   unrelated(heartbeat.reason()) && neighbor_advert_related(neighbor)) {
+            if (neighbor) {
+                describe_neighbor_advert(neighbor.value(), entry, text_);
+            } else {
+                entry["kind"] = "dropped";
+                entry["drop_reason"] = wire::to_string(neighbor.reason());
+                text_ = "DROPPED " + std::string(wire::to_string(neighbor.reason()));
+            }
         } else if (unrelated(heartbeat.reason()) && arp.reason() == wire::DropReason::not_arp) {
             entry["kind"] = "other";
             text_ = "other (" + std::string(wire::to_string(heartbeat.reason())) + ")";

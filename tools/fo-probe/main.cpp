@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
 
     fo::probe::DecodeOptions decode;
     decode.port = fo::wire::kDefaultHeartbeatPort;
-    CLI::App* decode_command = app.add_subcommand("decode", "every heartbeat and ARP frame of a pcap file");
+    CLI::App* decode_command = app.add_subcommand("decode", "every heartbeat, ARP, VRRP and CARP frame of a pcap file");
     decode_command->add_option("file", decode.file, "the pcap or pcapng file")->required();
     decode_command->add_option("--key-file", decode.key_file, "shared key: verify each heartbeat's MAC");
     decode_command->add_option("--port", decode.port, "UDP port (default 1694)");

@@ -43,7 +43,7 @@ int run_watch(const WatchOptions& options) {
         return 2;
     }
     const std::string filter =
-        capture::build_filter_expression(capture::FilterSpec{options.port, std::nullopt, options.arp});
+        capture::build_filter_expression(capture::FilterSpec{options.port, std::nullopt, options.arp, true});
     std::unique_ptr<capture::PacketSource> source;
     if (!options.read_file.empty()) {
         source = capture::open_capture_file(options.read_file, filter);
@@ -82,7 +82,7 @@ int run_watch(const WatchOptions& options) {
         loop.on_signal(SIGINT, [&] { loop.stop(); });
         loop.on_signal(SIGTERM, [&] { loop.stop(); });
         runtime::log_info("watching " + options.interface + " for heartbeats on UDP port " +
-                          std::to_string(options.port));
+                          std::to_string(options.port) + " and VRRP/CARP adverts");
         loop.run();
         drain();
     }

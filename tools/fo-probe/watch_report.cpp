@@ -52,6 +52,145 @@ std::optional<SilentPeer> silent_before(const LastBeatByNode& last_by_node, std:
     }
     return found;
 }
+
+/// The new master's first gratuitous ARP (IPv6: unsolicited neighbor
+/// advertisement) after a master change. keepalived
+/// sends its adverts from the interface MAC: the ARP's sender MAC is the
+/// advert's. ucarp sends adverts from the virtual MAC (IANA 00:00:5e) and
+/// announces from its own, just before its first advert, while the old master
+/// announced along with its adverts: so there, the first one from half an
+/// interval before the new master's first advert (nullopt: none seen).
+std::optional<std::int64_t> first_announcement(const BeatWatch& watch, const MasterChange& change,
+                                               std::uint32_t advertised_interval_us, bool v6) {
+    const bool virtual_mac =
+        change.to_mac.octets[0] == 0x00 && change.to_mac.octets[1] == 0x00 && change.to_mac.octets[2] == 0x5E;
+    const std::int64_t from_ns =
+        virtual_mac
+            ? std::max(change.from_last_ns, change.at_ns - static_cast<std::int64_t>(advertised_interval_us) * 1000 / 2)
+            : change.from_last_ns;
+    if (v6) {  // IPv6 announces with unsolicited neighbor advertisements (RFC 4861 7.2.6)
+        for (const NeighborAdvertEvent& event : watch.neighbor_adverts()) {
+            if (event.timestamp_ns >= from_ns && !event.advert.solicited &&
+                (virtual_mac || event.advert.ethernet.source == change.to_mac)) {
+                return event.timestamp_ns;
+            }
+        }
+        return std::nullopt;
+    }
+    for (const ArpEvent& event : watch.arp_events()) {
+        const wire::ArpKind kind = event.frame.kind();
+        if (event.timestamp_ns >= from_ns && (virtual_mac || event.frame.sender_mac == change.to_mac) &&
+            (kind == wire::ArpKind::gratuitous_request || kind == wire::ArpKind::gratuitous_reply)) {
+            return event.timestamp_ns;
+        }
+    }
+    return std::nullopt;
+}
+
+double ms_between(std::int64_t from_ns, std::int64_t to_ns) {
+    return static_cast<double>(to_ns - from_ns) / 1e6;
+}
+
+std::string router_name(const RouterKey& key) {
+    return std::string(key.protocol) + (key.v6 ? "/ipv6" : "/ipv4") + " vrid " + std::to_string(key.router_id);
+}
+
+nlohmann::json adverts_json(const BeatWatch& watch, bool with_arp) {
+    nlohmann::json routers = nlohmann::json::array();
+    for (const auto& [key, router] : watch.adverts().routers()) {
+        const detector::IntervalHistogram& intervals = router.intervals;
+        nlohmann::json senders = nlohmann::json::array();
+        for (const AdvertSender& sender : router.senders) {
+            senders.push_back({{"ip", sender.ip.to_string()},
+                               {"mac", sender.mac.to_string()},
+                               {"priority", sender.priority},
+                               {"advertised_interval_us", sender.advertised_interval_us},
+                               {"adverts", sender.adverts},
+                               {"mean_interval_us", sender.mean_interval_us()},
+                               {"first_ns", sender.first_ns},
+                               {"last_ns", sender.last_ns}});
+        }
+        nlohmann::json changes = nlohmann::json::array();
+        for (const MasterChange& change : router.master_change_list) {
+            nlohmann::json entry{{"at_ns", change.at_ns},
+                                 {"from", change.from.to_string()},
+                                 {"to", change.to.to_string()},
+                                 {"from_mac", change.from_mac.to_string()},
+                                 {"to_mac", change.to_mac.to_string()},
+                                 {"from_last_advert_ns", change.from_last_ns},
+                                 {"detection_ms", ms_between(change.from_last_ns, change.at_ns)}};
+            if (with_arp) {
+                const auto announced = first_announcement(watch, change, router.advertised_interval_us, key.v6);
+                entry["first_garp_ns"] = announced ? nlohmann::json(*announced) : nlohmann::json(nullptr);
+                entry["takeover_ms"] =
+                    announced ? nlohmann::json(ms_between(change.from_last_ns, *announced)) : nlohmann::json(nullptr);
+            }
+            changes.push_back(entry);
+        }
+        nlohmann::json addresses = nlohmann::json::array();
+        for (const wire::IpAddress& address : router.addresses) {
+            addresses.push_back(address.to_string());
+        }
+        const AdvertSender& master = router.senders[router.current];
+        routers.push_back({
+            {"protocol", key.protocol},
+            {"family", key.v6 ? "ipv6" : "ipv4"},
+            {"vrid", key.router_id},
+            {"master", master.ip.to_string()},
+            {"master_mac", master.mac.to_string()},
+            {"priority", router.priority},
+            {"advertised_interval_us", router.advertised_interval_us},
+            {"addresses", addresses},
+            {"adverts_received", router.adverts_received},
+            {"lost", router.lost},
+            {"late_intervals", router.late_intervals},
+            {"priority_changes", router.priority_changes},
+            {"master_changes", router.master_changes},
+            {"interval_us",
+             {{"count", intervals.count()},
+              {"p50", intervals.percentile_us(0.50)},
+              {"p99", intervals.percentile_us(0.99)},
+              {"max", intervals.max_us()},
+              {"mean", intervals.mean_us()},
+              {"stddev", intervals.stddev_us()},
+              {"jitter", router.jitter_against_advertised_us()}}},
+            {"senders", senders},
+            {"senders_dropped", router.senders_dropped},
+            {"master_change_list", changes},
+        });
+    }
+    return routers;
+}
+
+std::string adverts_text(const BeatWatch& watch, bool with_arp) {
+    std::string out;
+    for (const auto& [key, router] : watch.adverts().routers()) {
+        const detector::IntervalHistogram& intervals = router.intervals;
+        const AdvertSender& master = router.senders[router.current];
+        out += router_name(key) + "  master " + master.ip.to_string() + " " + master.mac.to_string() + "  priority " +
+               std::to_string(router.priority) + "\n";
+        out += "  adverts " + std::to_string(router.adverts_received) + "  lost " + std::to_string(router.lost) +
+               "  priority changes " + std::to_string(router.priority_changes) + "  master changes " +
+               std::to_string(router.master_changes) + "\n";
+        out += "  interval us: p50 " + fixed(intervals.percentile_us(0.50)) + "  p99 " +
+               fixed(intervals.percentile_us(0.99)) + "  max " + fixed(intervals.max_us()) + "  jitter vs advertised " +
+               fixed(router.jitter_against_advertised_us()) + "  (advertised " +
+               std::to_string(router.advertised_interval_us) + ")\n";
+        for (const MasterChange& change : router.master_change_list) {
+            out += "  master " + change.from.to_string() + " -> " + change.to.to_string() + ": first advert " +
+                   fixed(ms_between(change.from_last_ns, change.at_ns)) + " ms after the last of " +
+                   change.from.to_string();
+            if (with_arp) {
+                const auto announced = first_announcement(watch, change, router.advertised_interval_us, key.v6);
+                out += announced
+                           ? ", gratuitous ARP after " + fixed(ms_between(change.from_last_ns, *announced)) + " ms"
+                           : std::string(", no gratuitous ARP seen");
+            }
+            out += "\n";
+        }
+    }
+    return out;
+}
 }  // namespace
 
 nlohmann::json watch_report_json(const BeatWatch& watch, const WatchOptions& options, double elapsed_s,
@@ -100,23 +239,52 @@ nlohmann::json watch_report_json(const BeatWatch& watch, const WatchOptions& opt
     watch.drops().for_each_nonzero(
         [&](wire::DropReason reason, std::uint64_t count) { drops[std::string(wire::to_string(reason))] = count; });
     report["drops"] = drops;
+    report["adverts"] = adverts_json(watch, options.arp);
+    report["routers_dropped"] = watch.adverts().routers_dropped();
     report["arp"] = nlohmann::json::array();
     report["arp_dropped"] = watch.arp_events_dropped();
     const LastBeatByNode last_by_node = last_beat_by_node(watch);
     for (const ArpEvent& event : watch.arp_events()) {
         const auto silent = silent_before(last_by_node, event.timestamp_ns);
+        const auto silent_router = watch.adverts().silent_before(event.timestamp_ns);
         report["arp"].push_back(
             {{"time_ns", event.timestamp_ns},
              {"silent_node", silent ? nlohmann::json(silent->node_id) : nlohmann::json(nullptr)},
              {"since_last_beat_ms",
               silent ? nlohmann::json(static_cast<double>(event.timestamp_ns - silent->last_beat_ns) / 1e6)
                      : nlohmann::json(nullptr)},
+             {"silent_advertiser", silent_router ? nlohmann::json{{"router", router_name(silent_router->router)},
+                                                                  {"ip", silent_router->sender->ip.to_string()}}
+                                                 : nlohmann::json(nullptr)},
+             {"since_last_advert_ms",
+              silent_router ? nlohmann::json(ms_between(silent_router->sender->last_ns, event.timestamp_ns))
+                            : nlohmann::json(nullptr)},
              {"kind", wire::to_string(event.frame.kind())},
              {"sender_mac", event.frame.sender_mac.to_string()},
              {"sender_ip", event.frame.sender_ip.to_string()},
              {"target_mac", event.frame.target_mac.to_string()},
              {"target_ip", event.frame.target_ip.to_string()},
              {"ethernet_destination", event.frame.ethernet_destination.to_string()}});
+    }
+    report["neighbor_adverts"] = nlohmann::json::array();
+    report["neighbor_adverts_dropped"] = watch.neighbor_adverts_dropped();
+    for (const NeighborAdvertEvent& event : watch.neighbor_adverts()) {
+        const auto silent_router = watch.adverts().silent_before(event.timestamp_ns);
+        const wire::NeighborAdvert& advert = event.advert;
+        report["neighbor_adverts"].push_back(
+            {{"time_ns", event.timestamp_ns},
+             {"target", advert.target.to_string()},
+             {"source_mac", advert.ethernet.source.to_string()},
+             {"source_ip", advert.source.to_string()},
+             {"destination_ip", advert.destination.to_string()},
+             {"target_mac",
+              advert.has_target_mac ? nlohmann::json(advert.target_mac.to_string()) : nlohmann::json(nullptr)},
+             {"solicited", advert.solicited},
+             {"override", advert.override_flag},
+             {"router", advert.router},
+             {"since_last_advert_ms",
+              silent_router ? nlohmann::json(ms_between(silent_router->sender->last_ns, event.timestamp_ns))
+                            : nlohmann::json(nullptr)}});
     }
     report["capture"] = {{"received", capture.received}, {"dropped_by_kernel", capture.dropped_by_kernel}};
     return report;
@@ -141,15 +309,31 @@ std::string watch_report_text(const BeatWatch& watch, double elapsed_s, const Ca
                fixed(intervals.percentile_us(0.99)) + "  max " + fixed(intervals.max_us()) + "  jitter " +
                fixed(intervals.stddev_us()) + "  (advertised " + std::to_string(sender.advertised_interval_us) + ")\n";
     }
+    out += adverts_text(watch, !watch.arp_events().empty() || !watch.neighbor_adverts().empty());
     const LastBeatByNode last_by_node = last_beat_by_node(watch);
     for (const ArpEvent& event : watch.arp_events()) {
         const auto silent = silent_before(last_by_node, event.timestamp_ns);
+        const auto silent_router = watch.adverts().silent_before(event.timestamp_ns);
         out += "arp " + std::string(wire::to_string(event.frame.kind())) + " from " +
                event.frame.sender_mac.to_string() + " " + event.frame.sender_ip.to_string() + " for " +
                event.frame.target_ip.to_string() +
                (silent ? ", " + fixed(static_cast<double>(event.timestamp_ns - silent->last_beat_ns) / 1e6) +
                              " ms after the last beat of node " + hex32(silent->node_id)
                        : std::string()) +
+               (silent_router ? ", " + fixed(ms_between(silent_router->sender->last_ns, event.timestamp_ns)) +
+                                    " ms after the last advert of " + silent_router->sender->ip.to_string() + " (" +
+                                    router_name(silent_router->router) + ")"
+                              : std::string()) +
+               "\n";
+    }
+    for (const NeighborAdvertEvent& event : watch.neighbor_adverts()) {
+        const auto silent_router = watch.adverts().silent_before(event.timestamp_ns);
+        out += std::string("na ") + (event.advert.solicited ? "solicited" : "unsolicited") + " from " +
+               event.advert.ethernet.source.to_string() + " for " + event.advert.target.to_string() +
+               (silent_router ? ", " + fixed(ms_between(silent_router->sender->last_ns, event.timestamp_ns)) +
+                                    " ms after the last advert of " + silent_router->sender->ip.to_string() + " (" +
+                                    router_name(silent_router->router) + ")"
+                              : std::string()) +
                "\n";
     }
     if (watch.arp_events_dropped() > 0) {

@@ -6,10 +6,39 @@ void BeatWatch::on_frame(std::span<const std::uint8_t> frame, std::int64_t times
     ++frames_seen_;
     auto parsed = wire::parse_heartbeat_frame(frame, port_);
     if (!parsed) {
+        if (parsed.reason() == wire::DropReason::not_ipv4 || parsed.reason() == wire::DropReason::not_udp) {
+            auto advert = wire::decode_advert_frame(frame);
+            if (advert) {
+                adverts_.on_advert(advert.value(), timestamp_ns);
+                return;
+            }
+            if (wire::is_advert_drop(advert.reason())) {
+                drops_.count(advert.reason());
+                return;
+            }
+            auto neighbor = wire::decode_neighbor_advert_frame(frame);
+            if (neighbor) {
+                const std::size_t cap = neighbor->solicited ? kMaxOtherArpEvents : kMaxArpEvents;
+                if (neighbor_adverts_.size() < cap) {
+                    neighbor_adverts_.push_back(NeighborAdvertEvent{timestamp_ns, neighbor.value()});
+                } else {
+                    ++neighbor_adverts_dropped_;
+                }
+                return;
+            }
+            if (neighbor.reason() == wire::DropReason::bad_neighbor_advert ||
+                neighbor.reason() == wire::DropReason::bad_icmpv6_checksum) {
+                drops_.count(neighbor.reason());
+                return;
+            }
+        }
         if (parsed.reason() == wire::DropReason::not_ipv4) {
             auto arp = wire::decode_arp_frame(frame);
             if (arp) {
-                if (arp_events_.size() < kMaxArpEvents) {
+                const wire::ArpKind kind = arp->kind();
+                const bool gratuitous =
+                    kind == wire::ArpKind::gratuitous_request || kind == wire::ArpKind::gratuitous_reply;
+                if (arp_events_.size() < (gratuitous ? kMaxArpEvents : kMaxOtherArpEvents)) {
                     arp_events_.push_back(ArpEvent{timestamp_ns, arp.value()});
                 } else {
                     ++arp_events_dropped_;

@@ -32,6 +32,19 @@ std::string_view to_string(DropReason reason) {
         case DropReason::not_arp: return "not_arp";
         case DropReason::bad_arp_header: return "bad_arp_header";
         case DropReason::unknown_arp_operation: return "unknown_arp_operation";
+        case DropReason::not_ip: return "not_ip";
+        case DropReason::bad_ipv6_header: return "bad_ipv6_header";
+        case DropReason::not_vrrp: return "not_vrrp";
+        case DropReason::bad_vrrp_ttl: return "bad_vrrp_ttl";
+        case DropReason::unknown_vrrp_version: return "unknown_vrrp_version";
+        case DropReason::bad_vrrp_length: return "bad_vrrp_length";
+        case DropReason::bad_vrrp_checksum: return "bad_vrrp_checksum";
+        case DropReason::unknown_vrrp_type: return "unknown_vrrp_type";
+        case DropReason::bad_carp_checksum: return "bad_carp_checksum";
+        case DropReason::unknown_carp_type: return "unknown_carp_type";
+        case DropReason::not_neighbor_advert: return "not_neighbor_advert";
+        case DropReason::bad_neighbor_advert: return "bad_neighbor_advert";
+        case DropReason::bad_icmpv6_checksum: return "bad_icmpv6_checksum";
     }
     return "unknown";
 }

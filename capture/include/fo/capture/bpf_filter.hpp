@@ -14,6 +14,11 @@ struct FilterSpec {
     /// Our own MAC: frames we sent ourselves are filtered in the kernel.
     std::optional<wire::MacAddress> exclude_source_mac;
     bool include_arp = false;
+    /// Foreign adverts, IP protocol 112: VRRP v2/v3 and CARP over IPv4 and
+    /// IPv6 (only with 112 as the fixed header's next header, like wire::decode_advert_frame).
+    /// With include_arp too: IPv6 neighbor advertisements (ICMPv6 type 136
+    /// right after the fixed header), which announce VRRPv3 IPv6 takeovers.
+    bool include_adverts = false;
 };
 
 /// The pcap-filter(7) expression for our frames.

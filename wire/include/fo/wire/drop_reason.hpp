@@ -39,9 +39,24 @@ enum class DropReason : std::uint8_t {
     not_arp,                // EtherType is not ARP (ARP decoder)
     bad_arp_header,         // not Ethernet/IPv4 ARP (htype 1, ptype 0x0800, hlen 6, plen 4)
     unknown_arp_operation,  // neither request (1) nor reply (2)
+    // Foreign adverts (VRRP, CARP: IP protocol 112, wire/advert.hpp), in the order they are checked.
+    not_ip,                // EtherType is neither IPv4 nor IPv6
+    bad_ipv6_header,       // IPv6: version not 6, or the payload length runs past the frame
+    not_vrrp,              // IP protocol / IPv6 next header is not 112 (no extension headers are walked)
+    bad_vrrp_ttl,          // TTL / hop limit not 255 (RFC 3768 7.1, RFC 5798 7.1 and 5.1.1.3 / 5.1.2.3)
+    unknown_vrrp_version,  // neither VRRP 2 (IPv4 only) nor 3, nor CARP 2
+    bad_vrrp_length,       // shorter than the fixed fields, the addresses and (v2) the auth data announced
+    bad_vrrp_checksum,     // v3: over the IPv4/IPv6 pseudo-header (RFC 5798 5.2.8); v2: the message (RFC 3768 5.3.8)
+    unknown_vrrp_type,     // not an advertisement (1): RFC 5798 5.2.2, RFC 3768 5.3.2
+    bad_carp_checksum,     // CARP: over the CARP header only (ip_carp.c carp_input)
+    unknown_carp_type,     // CARP: not an advertisement (1)
+    // IPv6 neighbor advertisements (wire/ipv6.hpp), the IPv6 counterpart of gratuitous ARP.
+    not_neighbor_advert,  // not ICMPv6 (next header 58) type 136
+    bad_neighbor_advert,  // RFC 4861 7.1.2: hop limit not 255, code not 0, shorter than 24 bytes
+    bad_icmpv6_checksum,  // RFC 4443 2.3: over the IPv6 pseudo-header and the message
 };
 
-inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::unknown_arp_operation) + 1;
+inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::bad_icmpv6_checksum) + 1;
 
 std::string_view to_string(DropReason reason);
 

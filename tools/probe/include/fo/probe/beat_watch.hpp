@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "fo/detector/interval_histogram.hpp"
+#include "fo/probe/advert_watch.hpp"
 #include "fo/wire/arp.hpp"
 #include "fo/wire/heartbeat.hpp"
+#include "fo/wire/ipv6.hpp"
 #include "fo/wire/replay_guard.hpp"
 
 namespace fo::probe {
@@ -43,6 +45,12 @@ struct ArpEvent {
     wire::ArpFrame frame;
 };
 
+/// One IPv6 neighbor advertisement seen on the wire.
+struct NeighborAdvertEvent {
+    std::int64_t timestamp_ns = 0;
+    wire::NeighborAdvert advert;
+};
+
 /// Feeds captured frames through the decoder, the MAC check and the replay
 /// guard in that order, and keeps per-sender figures. Pure: no capture here.
 ///
@@ -50,7 +58,8 @@ struct ArpEvent {
 /// of its frames passed the MAC check (with a key), frames that fail it from
 /// a sender not yet known are counted in one aggregate, the table holds at
 /// most kMaxSenders (frames of further senders are counted, not kept), and
-/// the ARP list at most kMaxArpEvents (further ones counted). Each entry is
+/// the ARP list at most kMaxArpEvents (further ones counted; probes, requests
+/// and replies at most kMaxOtherArpEvents). Each entry is
 /// fixed-size (the interval histogram has fixed buckets).
 class BeatWatch {
   public:
@@ -63,15 +72,25 @@ class BeatWatch {
     [[nodiscard]] std::uint64_t frames_seen() const { return frames_seen_; }
     /// ARP frames, oldest first (kept only up to kMaxArpEvents).
     [[nodiscard]] const std::vector<ArpEvent>& arp_events() const { return arp_events_; }
+    /// IPv6 neighbor advertisements, oldest first (unsolicited ones up to kMaxArpEvents, the rest up to
+    /// kMaxOtherArpEvents), and those seen after that.
+    [[nodiscard]] const std::vector<NeighborAdvertEvent>& neighbor_adverts() const { return neighbor_adverts_; }
+    [[nodiscard]] std::uint64_t neighbor_adverts_dropped() const { return neighbor_adverts_dropped_; }
     /// ARP frames seen after the list was full.
     [[nodiscard]] std::uint64_t arp_events_dropped() const { return arp_events_dropped_; }
     /// Frames that failed the MAC check and claimed a sender we had no verified frame of (forgeries,
     /// a wrong key): counted here, never given a sender entry.
     [[nodiscard]] std::uint64_t auth_failures_unknown_senders() const { return auth_failures_unknown_senders_; }
+    /// VRRP and CARP adverts (IP protocol 112), per virtual router.
+    [[nodiscard]] const AdvertWatch& adverts() const { return adverts_; }
     /// Frames of a new sender that passed the MAC check while the table was full (kMaxSenders).
     [[nodiscard]] std::uint64_t senders_dropped() const { return senders_dropped_; }
 
     static constexpr std::size_t kMaxArpEvents = 10'000;
+    /// Probes, requests and replies fill the list only up to here: the rest
+    /// is kept for announcements (a client probing at 1 kHz, as fo-probe
+    /// outage does, must not crowd out the takeover's gratuitous ARPs).
+    static constexpr std::size_t kMaxOtherArpEvents = kMaxArpEvents / 2;
     static constexpr std::size_t kMaxSenders = 256;
 
   private:
@@ -85,6 +104,9 @@ class BeatWatch {
     std::uint64_t arp_events_dropped_ = 0;
     std::uint64_t auth_failures_unknown_senders_ = 0;
     std::uint64_t senders_dropped_ = 0;
+    AdvertWatch adverts_;
+    std::vector<NeighborAdvertEvent> neighbor_adverts_;
+    std::uint64_t neighbor_adverts_dropped_ = 0;
 };
 
 }  // namespace fo::probe
