@@ -6,6 +6,7 @@ namespace fo::daemon {
 
 namespace {
 constexpr int kReleasedRepeats = 3;
+constexpr std::int64_t kSecondarySkewIntervals = 10;
 constexpr std::uint16_t kEtherTypeArp = 0x0806;
 
 role::RoleConfig role_config(const Config& config, std::uint32_t node_id) {
@@ -41,7 +42,13 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
         links_.push_back(std::move(state));
     }
     detector_config.miss_count = config_.miss_count;
-    detector_config.initial_dead_time_ns = config_.initial_dead_time_ns;
+    // Two nodes started together that never hear each other (keys that
+    // differ, a private link not yet cabled) reach DEAD together; the
+    // secondary waits longer (as VRRP's Skew_Time, RFC 5798 6.1), so the
+    // primary claims first and the secondary's probes find it holding.
+    detector_config.initial_dead_time_ns =
+        config_.initial_dead_time_ns +
+        (config_.role == wire::Role::secondary ? kSecondarySkewIntervals * config_.interval_ns : 0);
     detector_config.assumed_interval_ns = config_.interval_ns;
     detector_ = std::make_unique<detector::PeerDetector>(detector_config, start_ns, log);
     intake_ = std::make_unique<detector::BeatIntake>(*detector_, identity_.node_id, identity_.boot_epoch, links_.size(),
@@ -98,7 +105,29 @@ void Node::on_frame(std::size_t link, std::span<const std::uint8_t> frame, std::
         }
         return;
     }
+    const std::uint64_t accepted_before = intake_->accepted();
+    const std::uint64_t failures_before = authentication_failures();
     intake_->on_frame(link, frame, arrival_ns);
+    if (intake_->accepted() != accepted_before) {
+        authentication_alarm_ = false;  // the peer verifies again
+    } else if (authentication_failures() != failures_before && !authentication_alarm_ &&
+               detector_->peer_state() != detector::PeerState::alive) {
+        // RFC 3768 5.3.6: mismatched secrets elected two VRRPv2 masters. Here
+        // the probes keep a held address from being claimed; the admin must
+        // still hear of it at once.
+        authentication_alarm_ = true;
+        ++counters_.authentication_alarms;
+        const std::string text = "frames on link " + config_.links[link].interface +
+                                 " fail authentication and the peer is not heard: do both nodes have the same key?";
+        if (edges_.logger) {
+            edges_.logger("authentication failures: " + text);
+        }
+        edges_.notifier->notify("authentication failures", text);
+    }
+}
+
+std::uint64_t Node::authentication_failures() const {
+    return intake_->drops().get(wire::DropReason::bad_mac) + intake_->drops().get(wire::DropReason::auth_missing);
 }
 
 role::PeerView Node::peer_view(std::int64_t now) const {

@@ -89,6 +89,7 @@ nlohmann::json node_status(Node& node, const ProcessStatus& process, std::int64_
                        {"times_peer_degraded", node.detector().counters().times_degraded},
                        {"yielded_to_newer_term", role.counters().yielded_to_newer_term},
                        {"reasserted", role.counters().reasserted},
+                       {"authentication_alarms", node.counters().authentication_alarms},
                        {"frames_accepted", node.intake().accepted()}};
     nlohmann::json drops = nlohmann::json::object();
     node.intake().drops().for_each_nonzero(

@@ -41,6 +41,12 @@ struct NodeIdentity {
     const wire::AuthKey* key = nullptr;  // nullptr: --no-auth
 };
 
+struct NodeCounters {
+    /// Episodes of frames failing authentication while the peer was not heard
+    /// (keys that differ between the nodes): each logged and mailed once.
+    std::uint64_t authentication_alarms = 0;
+};
+
 /// One node of the pair without any OS call: frames in (intake -> sessions ->
 /// detector -> role machine), actions out (frames, probes, takeover). Data
 /// flows one way; every entry point takes the current monotonic time.
@@ -80,6 +86,7 @@ class Node {
     [[nodiscard]] bool carrier(std::size_t link) const { return links_[link].carrier; }
     [[nodiscard]] const Config& config() const { return config_; }
     [[nodiscard]] const NodeIdentity& identity() const { return identity_; }
+    [[nodiscard]] const NodeCounters& counters() const { return counters_; }
     [[nodiscard]] role::PeerView peer_view(std::int64_t now) const;
 
   private:
@@ -90,6 +97,7 @@ class Node {
         std::int64_t last_counted_beat_ns = 0;
     };
 
+    [[nodiscard]] std::uint64_t authentication_failures() const;
     void run_actions(std::int64_t now);
     [[nodiscard]] std::int64_t clock_now() const;
     void send_released();
@@ -104,7 +112,9 @@ class Node {
     std::unique_ptr<role::RoleMachine> role_;
     std::unique_ptr<takeover::TakeoverController> takeover_;
     std::unique_ptr<inject::BeatEmitter> emitter_;
-    std::int64_t now_ = 0;  // of the entry point running: detector callbacks carry no time
+    std::int64_t now_ = 0;               // of the entry point running: detector callbacks carry no time
+    bool authentication_alarm_ = false;  // raised once per episode of failures without the peer
+    NodeCounters counters_;
 };
 
 }  // namespace fo::daemon
