@@ -523,7 +523,8 @@ std::vector<std::string> validate(const Config& config, const HostFacts& host) {
     }
     std::map<std::string, std::size_t> link_interfaces;
     std::map<std::uint32_t, std::size_t> link_peers;
-    for (std::size_t i = 0; i < config.links.size() && i < kMaximumLinks; ++i) {
+    const std::size_t links_checked = config.links.size() > kMaximumLinks ? 0 : config.links.size();
+    for (std::size_t i = 0; i < links_checked; ++i) {
         const LinkConfig& link = config.links[i];
         const std::string path = "link[" + std::to_string(i) + "]";
         check_interface(path + ".interface", link.interface);
