@@ -1,7 +1,9 @@
 // The control socket never stalls the loop: a client that connects and says
 // nothing costs nothing until its deadline, others are answered meanwhile,
 // and a periodic timer (the beat) is never late. Also the command parser.
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -152,6 +154,53 @@ TEST_F(ControlSocketTest, BornPrivateInAPrivateDirectory) {
                       " is writable by group or others (mode 0777); put the socket in a directory only root can "
                       "write, e.g. /run/fastfailover");
     }
+}
+
+// As root: a client of another user may ask for the status but not release,
+// unless it is in the control group (SO_PEERCRED, SO_PEERGROUPS).
+TEST_F(ControlSocketTest, ReleaseNeedsRootOrTheControlGroup) {
+    const group* nogroup = getgrnam("nogroup");
+    if (::geteuid() != 0 || nogroup == nullptr) {
+        GTEST_SKIP() << "needs root and the group nogroup";
+    }
+    const gid_t control_gid = nogroup->gr_gid;
+    ::chmod(dir_.c_str(), 0755);
+    runtime::EventLoop loop;
+    int releases = 0;
+    ControlSocket control(loop, ControlSocketOptions{.path = path_, .group = "nogroup"}, [&](ControlCommand command) {
+        releases += command == ControlCommand::release ? 1 : 0;
+        return std::string("{}");
+    });
+    struct stat info {};
+    ASSERT_EQ(::stat(path_.c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777U, 0660U);
+    EXPECT_EQ(info.st_gid, control_gid);
+    ::chmod(path_.c_str(), 0666);  // as if an admin opened it up: credentials still decide
+    // Each child: drops to uid 65534 with the given group, asks, and
+    // exits 0 when the reply is the expected one.
+    const auto ask_as = [&](gid_t gid, const std::string& command, const std::string& expected) {
+        const pid_t child = fork();
+        if (child == 0) {
+            if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(65534) != 0) {
+                _exit(3);
+            }
+            _exit(ask(path_, command) == expected ? 0 : 1);
+        }
+        return child;
+    };
+    const pid_t stranger_status = ask_as(65533, "status\n", "{}\n");
+    const pid_t stranger_release = ask_as(
+        65533, "release\n", "{\"error\":\"permission denied: 'release' needs root or group nogroup (you are uid 65534)\"}\n");
+    const pid_t member_release = ask_as(control_gid, "release\n", "{}\n");
+    loop.add_timer(500'000'000, 0, [&](std::uint64_t) { loop.stop(); });
+    loop.run();
+    for (const pid_t child : {stranger_status, stranger_release, member_release}) {
+        int status = 0;
+        ASSERT_EQ(::waitpid(child, &status, 0), child);
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child " << child << " status " << status;
+    }
+    EXPECT_EQ(releases, 1) << "only the group member released";
+    EXPECT_EQ(control.denied(), 1U);
 }
 
 }  // namespace
