@@ -449,7 +449,8 @@ std::optional<std::string> mail_address_problem(const std::string& text) {
         return "contains a line break (it would be a header of the mail)";
     }
     const auto at = text.find('@');
-    const bool shape = at != std::string::npos && at > 0 && at + 1 < text.size() && text.find('@', at + 1) == std::string::npos;
+    const bool shape =
+        at != std::string::npos && at > 0 && at + 1 < text.size() && text.find('@', at + 1) == std::string::npos;
     const bool characters = std::all_of(text.begin(), text.end(), [](char c) {
         const auto u = static_cast<unsigned char>(c);
         return u > 0x20 && u < 0x7F && std::strchr("\"(),:;<>[\\]", c) == nullptr;
@@ -556,10 +557,14 @@ std::vector<std::string> validate(const Config& config, const HostFacts& host) {
             error(path + ".address", "prefix /" + std::to_string(address.prefix_length) + " is not 1 to 32");
             continue;
         }
-        const std::uint32_t host_mask = address.prefix_length == 32 ? 0U : ~std::uint32_t{0} >> static_cast<unsigned>(address.prefix_length);
-        const bool subnet_edge = address.prefix_length <= 30 && ((ip.value & host_mask) == 0 || (ip.value & host_mask) == host_mask);
+        const std::uint32_t host_mask =
+            address.prefix_length == 32 ? 0U : ~std::uint32_t{0} >> static_cast<unsigned>(address.prefix_length);
+        const bool subnet_edge =
+            address.prefix_length <= 30 && ((ip.value & host_mask) == 0 || (ip.value & host_mask) == host_mask);
         if (ip.value == 0 || is_multicast_or_reserved(ip) || is_loopback(ip)) {
-            error(path + ".address", ip.to_string() + " cannot be a service address (unspecified, loopback, multicast, broadcast or reserved)");
+            error(path + ".address",
+                  ip.to_string() +
+                      " cannot be a service address (unspecified, loopback, multicast, broadcast or reserved)");
         } else if (subnet_edge) {
             error(path + ".address", ip.to_string() + "/" + std::to_string(address.prefix_length) +
                                          " is the network or broadcast address of its subnet");

@@ -44,10 +44,8 @@ ParsedControlCommand parse_control_command(std::string_view request) {
 
 bool changes_state(ControlCommand command) {
     switch (command) {
-        case ControlCommand::status:
-            return false;
-        case ControlCommand::release:
-            return true;
+        case ControlCommand::status: return false;
+        case ControlCommand::release: return true;
     }
     return true;
 }

@@ -1,6 +1,7 @@
 #include "control_socket.hpp"
 
 #include <grp.h>
+#include <nlohmann/json.hpp>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -10,7 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace fo::daemon {
@@ -77,7 +77,8 @@ ControlSocket::ControlSocket(runtime::EventLoop& loop, ControlSocketOptions opti
     }
     if (::lstat(path.c_str(), &info) == 0) {
         if (!S_ISSOCK(info.st_mode)) {
-            throw std::runtime_error("status_socket " + path + " exists and is not a socket; remove it or choose "
+            throw std::runtime_error("status_socket " + path +
+                                     " exists and is not a socket; remove it or choose "
                                      "another path");
         }
         ::unlink(path.c_str());
@@ -187,8 +188,8 @@ void ControlSocket::on_readable(int fd) {
         drop(fd);  // a reset connection
         return;
     }
-    const bool complete = end_of_input || client.input.size() > kMaximumCommandBytes ||
-                          client.input.find('\n') != std::string::npos;
+    const bool complete =
+        end_of_input || client.input.size() > kMaximumCommandBytes || client.input.find('\n') != std::string::npos;
     if (!complete) {
         return;  // more to come, until the deadline
     }

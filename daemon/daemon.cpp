@@ -14,6 +14,7 @@
 #include <map>
 #include <systemd/sd-daemon.h>
 
+#include "control_socket.hpp"
 #include "fo/capture/bpf_filter.hpp"
 #include "fo/capture/pcap_source.hpp"
 #include "fo/daemon/node.hpp"
@@ -27,7 +28,6 @@
 #include "fo/takeover/hook_runner.hpp"
 #include "fo/takeover/netlink_addresses.hpp"
 #include "fo/takeover/notifier.hpp"
-#include "control_socket.hpp"
 #include "peer_link.hpp"
 #include "run_daemon.hpp"
 
@@ -385,9 +385,9 @@ std::string Daemon::handle_command(ControlCommand command) {
 
 void Daemon::serve_status() {
     if (!config_.status_socket.empty()) {
-        control_ = std::make_unique<ControlSocket>(loop_,
-                                                   ControlSocketOptions{.path = config_.status_socket, .group = config_.control_group},
-                                                   [this](ControlCommand command) { return handle_command(command); });
+        control_ = std::make_unique<ControlSocket>(
+            loop_, ControlSocketOptions{.path = config_.status_socket, .group = config_.control_group},
+            [this](ControlCommand command) { return handle_command(command); });
     }
 }
 

@@ -60,9 +60,10 @@ class PcapSource final : public PacketSource {
         packet.data = std::span<const std::uint8_t>(bytes, header->caplen);
         packet.original_length = header->len;
         const std::int64_t one_second = context->self->precision_is_nano_ ? 1'000'000'000 : 1'000'000;
-        packet.timestamp_malformed = header->ts.tv_usec < 0 || header->ts.tv_usec >= one_second || header->ts.tv_sec < 0;
-        packet.timestamp_ns = static_cast<std::int64_t>(header->ts.tv_sec) * 1'000'000'000 +
-                              (packet.timestamp_malformed ? 0 : fraction);
+        packet.timestamp_malformed =
+            header->ts.tv_usec < 0 || header->ts.tv_usec >= one_second || header->ts.tv_sec < 0;
+        packet.timestamp_ns =
+            static_cast<std::int64_t>(header->ts.tv_sec) * 1'000'000'000 + (packet.timestamp_malformed ? 0 : fraction);
         context->handler->on_packet(packet);
     }
 

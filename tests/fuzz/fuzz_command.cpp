@@ -7,8 +7,7 @@
 #include "control_command.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto parsed =
-        fo::daemon::parse_control_command(std::string_view(reinterpret_cast<const char*>(data), size));
+    const auto parsed = fo::daemon::parse_control_command(std::string_view(reinterpret_cast<const char*>(data), size));
     if (parsed.command) {
         (void)fo::daemon::changes_state(*parsed.command);
     } else if (parsed.error.empty()) {

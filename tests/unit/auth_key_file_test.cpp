@@ -31,7 +31,8 @@ class KeyFileChecks : public ::testing::Test {
 };
 
 TEST_F(KeyFileChecks, GoodKey) {
-    auto loaded = AuthKey::load_file(write("good", "fastfailover-test-key-0123456789\n", 0600), KeyFilePolicy::daemon());
+    auto loaded =
+        AuthKey::load_file(write("good", "fastfailover-test-key-0123456789\n", 0600), KeyFilePolicy::daemon());
     EXPECT_TRUE(loaded.key) << loaded.error;
 }
 
@@ -39,7 +40,8 @@ TEST_F(KeyFileChecks, ReadableByOthersIsRefusedWithTheCommand) {
     const auto path = write("open", "fastfailover-test-key-0123456789", 0644);
     auto loaded = AuthKey::load_file(path, KeyFilePolicy::daemon());
     EXPECT_FALSE(loaded.key);
-    EXPECT_EQ(loaded.error, "key file " + path + " is accessible by group or others (mode 0644); run: chmod 600 " + path);
+    EXPECT_EQ(loaded.error,
+              "key file " + path + " is accessible by group or others (mode 0644); run: chmod 600 " + path);
 }
 
 TEST_F(KeyFileChecks, ADirectory) {

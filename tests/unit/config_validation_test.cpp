@@ -87,8 +87,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"address_twice",
              std::string(kBase) + "\n[[address]]\ninterface = \"eth1\"\naddress = \"198.51.100.100/24\"\n",
              "f.toml:20: key 'address[1].address': 198.51.100.100 is already address[0]"},
-        Case{"socket_too_long",
-             with("sendmail", "status_socket = \"/run/" + std::string(120, 'x') + "\"\nsendmail"),
+        Case{"socket_too_long", with("sendmail", "status_socket = \"/run/" + std::string(120, 'x') + "\"\nsendmail"),
              "f.toml:4: key 'status_socket': the path is 125 bytes; a Unix socket path holds at most 107"},
         Case{"relative_sendmail", with("\"/usr/sbin/sendmail\"", "\"sendmail\""),
              "f.toml:4: key 'sendmail': 'sendmail' must be an absolute path"},
@@ -159,9 +158,9 @@ TEST(Hostconfig, RefusesEmptyAndPathLikeInterfaces) {
 }
 
 TEST(Hostconfig, RefusesBothRolesAndEmptyPairs) {
-    auto both = parse_hostconfig(
-        "FAILOVER_PEER_IP_PAIRS=\"en0:192.168.254.165\"\nFAILOVER_BCAST_IPS=\"192.168.254.255\"\n", "hc", "",
-        kInterfaces);
+    auto both =
+        parse_hostconfig("FAILOVER_PEER_IP_PAIRS=\"en0:192.168.254.165\"\nFAILOVER_BCAST_IPS=\"192.168.254.255\"\n",
+                         "hc", "", kInterfaces);
     ASSERT_FALSE(both.config);
     EXPECT_EQ(both.errors[0],
               "hc:2: key 'FAILOVER_BCAST_IPS': FAILOVER_PEER_IP_PAIRS (a secondary) and FAILOVER_BCAST_IPS (a "

@@ -1,20 +1,20 @@
 // The control socket never stalls the loop: a client that connects and says
 // nothing costs nothing until its deadline, others are answered meanwhile,
 // and a periodic timer (the beat) is never late. Also the command parser.
+#include "control_socket.hpp"
+
 #include <grp.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <thread>
-
-#include "control_socket.hpp"
 
 namespace fo::daemon {
 namespace {
@@ -113,7 +113,8 @@ TEST_F(ControlSocketTest, SilentClientsNeverDelayTheLoop) {
 
 TEST_F(ControlSocketTest, ClientsAndCommandLengthAreCapped) {
     runtime::EventLoop loop;
-    ControlSocket control(loop, ControlSocketOptions{.path = path_, .client_deadline_ns = 500'000'000, .max_clients = 2},
+    ControlSocket control(loop,
+                          ControlSocketOptions{.path = path_, .client_deadline_ns = 500'000'000, .max_clients = 2},
                           [](ControlCommand) { return std::string("{}"); });
     std::vector<int> held{connect_to(path_), connect_to(path_)};
     std::string busy;
@@ -138,7 +139,8 @@ TEST_F(ControlSocketTest, ClientsAndCommandLengthAreCapped) {
 TEST_F(ControlSocketTest, BornPrivateInAPrivateDirectory) {
     runtime::EventLoop loop;
     {
-        ControlSocket control(loop, ControlSocketOptions{.path = path_}, [](ControlCommand) { return std::string("{}"); });
+        ControlSocket control(loop, ControlSocketOptions{.path = path_},
+                              [](ControlCommand) { return std::string("{}"); });
         struct stat info {};
         ASSERT_EQ(::stat(path_.c_str(), &info), 0);
         EXPECT_EQ(info.st_mode & 0777U, 0600U);
@@ -146,7 +148,8 @@ TEST_F(ControlSocketTest, BornPrivateInAPrivateDirectory) {
     EXPECT_FALSE(std::filesystem::exists(path_)) << "removed on close";
     ::chmod(dir_.c_str(), 0777);
     try {
-        ControlSocket control(loop, ControlSocketOptions{.path = path_}, [](ControlCommand) { return std::string("{}"); });
+        ControlSocket control(loop, ControlSocketOptions{.path = path_},
+                              [](ControlCommand) { return std::string("{}"); });
         FAIL() << "a directory writable by others was accepted";
     } catch (const std::runtime_error& error) {
         EXPECT_EQ(std::string(error.what()),
@@ -189,8 +192,9 @@ TEST_F(ControlSocketTest, ReleaseNeedsRootOrTheControlGroup) {
         return child;
     };
     const pid_t stranger_status = ask_as(65533, "status\n", "{}\n");
-    const pid_t stranger_release = ask_as(
-        65533, "release\n", "{\"error\":\"permission denied: 'release' needs root or group nogroup (you are uid 65534)\"}\n");
+    const pid_t stranger_release =
+        ask_as(65533, "release\n",
+               "{\"error\":\"permission denied: 'release' needs root or group nogroup (you are uid 65534)\"}\n");
     const pid_t member_release = ask_as(control_gid, "release\n", "{}\n");
     loop.add_timer(500'000'000, 0, [&](std::uint64_t) { loop.stop(); });
     loop.run();

@@ -59,14 +59,14 @@ std::string rounded(const nlohmann::json& value) {
 
 void print_human(const nlohmann::json& status, std::ostream& out) {
     out << status.at("role").get<std::string>() << " node " << status.at("node_id") << ": "
-              << status.at("state").get<std::string>() << (status.at("holding").get<bool>() ? " (holding)" : "") << "\n";
+        << status.at("state").get<std::string>() << (status.at("holding").get<bool>() ? " (holding)" : "") << "\n";
     out << "peer: " << status.at("peer").at("state").get<std::string>() << " ("
-              << status.at("peer").at("sender_state").get<std::string>() << ")\n";
+        << status.at("peer").at("sender_state").get<std::string>() << ")\n";
     for (const auto& link : status.at("links")) {
         out << "link " << link.at("interface").get<std::string>() << ": " << link.at("state").get<std::string>()
-                  << ", last beat " << rounded(link.at("last_beat_age_ms")) << " ms ago, interval p50 "
-                  << rounded(link.at("interval_us").at("p50")) << " us p99 " << rounded(link.at("interval_us").at("p99"))
-                  << " us, sent " << link.at("beats_sent") << "\n";
+            << ", last beat " << rounded(link.at("last_beat_age_ms")) << " ms ago, interval p50 "
+            << rounded(link.at("interval_us").at("p50")) << " us p99 " << rounded(link.at("interval_us").at("p99"))
+            << " us, sent " << link.at("beats_sent") << "\n";
     }
     out << "addresses held: " << status.at("addresses_held").dump() << "\n";
     out << "counters: " << status.at("counters").dump() << "\n";

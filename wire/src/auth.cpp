@@ -1,7 +1,7 @@
 #include "fo/wire/auth.hpp"
 
-#include <openssl/crypto.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -66,8 +66,8 @@ AuthKeyLoadResult AuthKey::load_file(const std::string& path, KeyFilePolicy poli
         return result;
     }
     if (info.st_size > static_cast<off_t>(kMaximumKeyFileSize)) {
-        result.error = "key file " + path + " is " + std::to_string(info.st_size) + " bytes; a key file holds at most " +
-                       std::to_string(kMaximumKeyFileSize);
+        result.error = "key file " + path + " is " + std::to_string(info.st_size) +
+                       " bytes; a key file holds at most " + std::to_string(kMaximumKeyFileSize);
         return result;
     }
     if (policy.require_root && info.st_uid != 0 && info.st_uid != ::geteuid()) {

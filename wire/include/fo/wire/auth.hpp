@@ -60,7 +60,7 @@ class AuthKey {
 
 struct AuthKeyLoadResult {
     std::optional<AuthKey> key;
-    std::string error;    // set when key is empty
+    std::string error;  // set when key is empty
 };
 
 }  // namespace fo::wire
