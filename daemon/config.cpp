@@ -369,7 +369,7 @@ ConfigResult parse_config_toml(const std::string& text, const std::string& sourc
 }
 
 namespace {
-constexpr std::size_t kMaximumConfigBytes = 1024 * 1024;
+constexpr std::size_t kMaximumConfigBytes = std::size_t{1024} * 1024;
 
 /// A configuration file: a regular file of bounded size, opened without
 /// blocking (a FIFO or a device is an error, not a hang).

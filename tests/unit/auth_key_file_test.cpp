@@ -22,7 +22,7 @@ class KeyFileChecks : public ::testing::Test {
     }
     void TearDown() override { std::filesystem::remove_all(dir_); }
     std::string write(const std::string& name, const std::string& content, mode_t mode) {
-        const auto path = (dir_ / name).string();
+        auto path = (dir_ / name).string();
         std::ofstream(path) << content;
         ::chmod(path.c_str(), mode);
         return path;

@@ -16,7 +16,7 @@
 
 namespace {
 
-constexpr std::size_t kMaximumReplyBytes = 4 * 1024 * 1024;
+constexpr std::size_t kMaximumReplyBytes = std::size_t{4} * 1024 * 1024;
 
 int ask(const std::string& socket_path, const std::string& command, std::string& reply) {
     const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
