@@ -256,7 +256,7 @@ class PairSim {
         std::int64_t held_since = -1;
         std::int64_t held_total = 0;
         [[nodiscard]] bool running() const { return instance != nullptr; }
-        [[nodiscard]] daemon::Node& node() { return *instance->node; }
+        [[nodiscard]] daemon::Node& node() const { return *instance->node; }
     };
 
     explicit PairSim(SimOptions options)
@@ -894,27 +894,37 @@ class PairSim {
     }
     static std::string diff(const Snapshot& a, const Snapshot& b) {
         std::ostringstream out;
-        if (a.hold != b.hold)
+        if (a.hold != b.hold) {
             out << " hold " << role::to_string(a.hold) << "->" << role::to_string(b.hold);
-        if (a.term != b.term)
+        }
+        if (a.term != b.term) {
             out << " term " << a.term << "->" << b.term;
-        if (a.peer_term != b.peer_term)
+        }
+        if (a.peer_term != b.peer_term) {
             out << " peer_term " << a.peer_term << "->" << b.peer_term;
-        if (a.peer_state != b.peer_state)
+        }
+        if (a.peer_state != b.peer_state) {
             out << " peer_sender_state changed";
-        if (a.outgoing != b.outgoing)
+        }
+        if (a.outgoing != b.outgoing) {
             out << " outgoing type changed";
-        if (a.detector_state != b.detector_state)
+        }
+        if (a.detector_state != b.detector_state) {
             out << " detector " << detector::to_string(a.detector_state) << "->"
                 << detector::to_string(b.detector_state);
-        if (a.links != b.links)
+        }
+        if (a.links != b.links) {
             out << " detector links changed";
-        if (a.peer_changes != b.peer_changes || a.peer_restarts != b.peer_restarts || a.peer_epoch != b.peer_epoch)
+        }
+        if (a.peer_changes != b.peer_changes || a.peer_restarts != b.peer_restarts || a.peer_epoch != b.peer_epoch) {
             out << " detector peer counters/epoch changed";
-        if (a.accepted != b.accepted)
+        }
+        if (a.accepted != b.accepted) {
             out << " accepted " << a.accepted << "->" << b.accepted;
-        if (a.refused + 1 != b.refused)
+        }
+        if (a.refused + 1 != b.refused) {
             out << " refused-drop counters " << a.refused << "->" << b.refused << " (want +1)";
+        }
         return out.str();
     }
 

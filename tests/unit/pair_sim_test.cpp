@@ -650,8 +650,8 @@ std::string summary(std::vector<std::int64_t> values) {
 
 TEST(PairSim, RandomScenarios) {
     const std::uint64_t seeds = env_seeds(200);
-    const std::uint64_t first =
-        std::getenv("FO_SIM_FIRST_SEED") ? std::strtoull(std::getenv("FO_SIM_FIRST_SEED"), nullptr, 10) : 1;
+    const char* first_seed = std::getenv("FO_SIM_FIRST_SEED");
+    const std::uint64_t first = first_seed != nullptr ? std::strtoull(first_seed, nullptr, 10) : 1;
     const auto started = std::chrono::steady_clock::now();
     const auto before = dual_stats();
     std::vector<std::int64_t> all;

@@ -39,7 +39,7 @@ RoleConfig config_for(Role role) {
 /// (numbered per link as the wire does) and the detector's view.
 class Harness {
   public:
-    explicit Harness(Role role, std::function<void(RoleConfig&)> tweak = {}) {
+    explicit Harness(Role role, const std::function<void(RoleConfig&)>& tweak = {}) {
         RoleConfig config = config_for(role);
         if (tweak) {
             tweak(config);
