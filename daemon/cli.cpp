@@ -1,11 +1,11 @@
 #include <CLI/CLI.hpp>
 #include <arpa/inet.h>
+#include <grp.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 
 #include <csignal>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "fo/daemon/config.hpp"
 #include "fo/daemon/daemon.hpp"
@@ -41,6 +41,16 @@ std::vector<HostInterface> local_interfaces() {
     return found;
 }
 
+HostFacts this_host() {
+    HostFacts host;
+    host.interface_exists = [](const std::string& name) { return if_nametoindex(name.c_str()) != 0; };
+    host.group_exists = [](const std::string& name) { return getgrnam(name.c_str()) != nullptr; };
+    for (const HostInterface& interface : local_interfaces()) {
+        host.own_addresses.push_back(interface.address);
+    }
+    return host;
+}
+
 }  // namespace
 
 int daemon_main(int argc, char** argv, wire::Role default_role) {
@@ -65,6 +75,7 @@ int daemon_main(int argc, char** argv, wire::Role default_role) {
     bool realtime = false;
     bool summary_json = false;
     std::string status_socket;
+    std::string control_group;
     app.add_option("-c,--config", config_path, "TOML configuration file");
     app.add_option("--hostconfig", hostconfig_path, "read Apple's /etc/hostconfig FAILOVER_* keys instead");
     app.add_option("--interface-map", interface_map, "rename hostconfig interfaces, e.g. en0=eth0,fw0=eth1");
@@ -79,21 +90,17 @@ int daemon_main(int argc, char** argv, wire::Role default_role) {
     app.add_option("--port", port, "UDP port (default 1694)");
     app.add_flag("--realtime", realtime, "SCHED_FIFO and locked memory");
     app.add_option("--status-socket", status_socket, "Unix socket for foctl");
+    app.add_option("--control-group", control_group, "group that may run foctl release besides root");
     app.add_flag("--summary-json", summary_json, "print the final status as JSON on exit");
     CLI11_PARSE(app, argc, argv);
 
+    // One validation path: the file (or hostconfig) is parsed, the flags are
+    // applied onto it, and validate() runs once over the result.
     ConfigResult loaded;
     if (!config_path.empty()) {
-        loaded = load_config_file(config_path);
+        loaded = load_config_file(config_path, false);
     } else if (!hostconfig_path.empty()) {
-        std::ifstream in(hostconfig_path);
-        if (!in) {
-            loaded.errors.push_back(hostconfig_path + ": cannot read the file");
-        } else {
-            std::stringstream text;
-            text << in.rdbuf();
-            loaded = parse_hostconfig(text.str(), hostconfig_path, interface_map, local_interfaces());
-        }
+        loaded = load_hostconfig_file(hostconfig_path, interface_map, local_interfaces());
     } else {
         loaded.config = Config{};
         loaded.config->source = "command line";
@@ -106,6 +113,9 @@ int daemon_main(int argc, char** argv, wire::Role default_role) {
         return 1;
     }
     Config config = *loaded.config;
+    const auto from_flag = [&config](const std::string& key, const std::string& flag) {
+        config.origins[key] = "command line (" + flag + ")";
+    };
     if (!interfaces.empty()) {
         if (peers.size() != 1 && peers.size() != interfaces.size()) {
             std::cerr << program << ": --peer: give one peer for all interfaces or one per --interface\n";
@@ -123,24 +133,33 @@ int daemon_main(int argc, char** argv, wire::Role default_role) {
                 }
                 link = LinkConfig{interfaces[i], *ip, (ip->value & 0xFFU) == 0xFFU};
             }
+            from_flag("link[" + std::to_string(i) + "]", "--interface " + interfaces[i] + " --peer " + peer);
             config.links.push_back(link);
         }
+    } else if (!peers.empty()) {
+        std::cerr << program << ": --peer needs --interface\n";
+        return 2;
     }
     if (!interval.empty()) {
         auto parsed = runtime::parse_duration_ns(interval);
-        if (!parsed || *parsed < 1'000'000) {
-            std::cerr << program << ": --interval '" << interval << "': give at least 1ms\n";
+        if (!parsed) {
+            std::cerr << program << ": --interval '" << interval << "' is not a duration (e.g. 10ms, 500us, 1s)\n";
             return 2;
         }
         config.interval_ns = *parsed;
+        from_flag("interval_ms", "--interval " + interval);
     }
     if (!key_file.empty()) {
         config.auth_key_file = key_file;
         config.no_auth = false;
+        from_flag("auth_key_file", "--key-file");
     }
     if (no_auth) {
         config.no_auth = true;
-        config.auth_key_file.clear();
+        from_flag("auth", "--no-auth");
+        if (key_file.empty()) {
+            config.auth_key_file.clear();
+        }
     }
     if (node_id != 0) {
         config.node_id = node_id;
@@ -156,26 +175,28 @@ int daemon_main(int argc, char** argv, wire::Role default_role) {
     }
     if (!status_socket.empty()) {
         config.status_socket = status_socket;
+        from_flag("status_socket", "--status-socket");
     }
-    if (config.links.empty()) {
-        std::cerr << program << ": " << config.source << ": no links: give [[link]] entries or --interface/--peer\n";
+    if (!control_group.empty()) {
+        config.control_group = control_group;
+        from_flag("control_group", "--control-group");
+    }
+    if (const auto errors = validate(config, this_host()); !errors.empty()) {
+        for (const auto& error : errors) {
+            std::cerr << program << ": " << error << "\n";
+        }
         return 1;
     }
     std::optional<wire::AuthKey> key;
     if (!config.auth_key_file.empty()) {
-        auto loaded_key = wire::AuthKey::load_file(config.auth_key_file);
+        auto loaded_key = wire::AuthKey::load_file(config.auth_key_file, wire::KeyFilePolicy::daemon());
         if (!loaded_key.key) {
-            std::cerr << program << ": " << config.source << ": key 'auth_key_file': " << loaded_key.error << "\n";
+            const auto origin = config.origins.find("auth_key_file");
+            std::cerr << program << ": " << (origin != config.origins.end() ? origin->second : config.source)
+                      << ": key 'auth_key_file': " << loaded_key.error << "\n";
             return 1;
         }
-        if (!loaded_key.warning.empty()) {
-            log_warning(loaded_key.warning);
-        }
         key = std::move(loaded_key.key);
-    } else if (!config.no_auth) {
-        std::cerr << program << ": " << config.source
-                  << ": no key: give auth_key_file (or --key-file), or auth = \"none\" (--no-auth)\n";
-        return 1;
     }
     if (check_only) {
         std::cout << config.source << ": configuration OK (" << wire::to_string(config.role) << ", "

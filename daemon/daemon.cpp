@@ -14,6 +14,7 @@
 #include <map>
 #include <systemd/sd-daemon.h>
 
+#include "control_socket.hpp"
 #include "fo/capture/bpf_filter.hpp"
 #include "fo/capture/pcap_source.hpp"
 #include "fo/daemon/node.hpp"
@@ -106,7 +107,7 @@ class Daemon {
     void reload();
     void serve_status();
     nlohmann::json status();
-    std::string handle_command(const std::string& command);
+    std::string handle_command(ControlCommand command);
     std::int64_t now() const { return clock_.now_ns(); }
 
     Config config_;
@@ -128,7 +129,7 @@ class Daemon {
     std::unique_ptr<Node> node_;
     runtime::EventLoop::TimerId detector_timer_ = -1;
     std::int64_t armed_deadline_ns_ = 0;
-    int status_fd_ = -1;
+    std::unique_ptr<ControlSocket> control_;
     std::uint64_t reloads_handled_ = 0;
     std::uint64_t reloads_refused_ = 0;
 };
@@ -385,8 +386,8 @@ nlohmann::json Daemon::status() {
     return node_status(*node_, process, now());
 }
 
-std::string Daemon::handle_command(const std::string& command) {
-    if (command == "release") {
+std::string Daemon::handle_command(ControlCommand command) {
+    if (command == ControlCommand::release) {
         if (auto refused = node_->admin_release(now())) {
             return nlohmann::json{{"error", *refused}}.dump();
         }
@@ -395,39 +396,11 @@ std::string Daemon::handle_command(const std::string& command) {
 }
 
 void Daemon::serve_status() {
-    if (config_.status_socket.empty()) {
-        return;
+    if (!config_.status_socket.empty()) {
+        control_ = std::make_unique<ControlSocket>(
+            loop_, ControlSocketOptions{.path = config_.status_socket, .group = config_.control_group},
+            [this](ControlCommand command) { return handle_command(command); });
     }
-    std::filesystem::create_directories(std::filesystem::path(config_.status_socket).parent_path());
-    ::unlink(config_.status_socket.c_str());
-    status_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    if (config_.status_socket.size() >= sizeof address.sun_path) {
-        throw std::runtime_error("status_socket path too long: " + config_.status_socket);
-    }
-    std::strncpy(address.sun_path, config_.status_socket.c_str(), sizeof address.sun_path - 1);
-    if (status_fd_ < 0 || bind(status_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        listen(status_fd_, 8) != 0) {
-        throw std::runtime_error("cannot listen on " + config_.status_socket + ": " + std::strerror(errno));
-    }
-    chmod(config_.status_socket.c_str(), 0600);
-    loop_.watch_readable(status_fd_, [this] {
-        const int client = accept4(status_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (client < 0) {
-            return;
-        }
-        timeval timeout{0, 200'000};  // a slow client never stalls the daemon for long
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-        char buffer[64] = {};
-        const ssize_t got = read(client, buffer, sizeof buffer - 1);
-        std::string command = got > 0 ? std::string(buffer, static_cast<std::size_t>(got)) : "status";
-        command.erase(command.find_last_not_of(" \n\r\t") + 1);
-        const std::string reply = handle_command(command) + "\n";
-        (void)!write(client, reply.data(), reply.size());
-        close(client);
-    });
 }
 
 int Daemon::run() {
@@ -478,10 +451,7 @@ int Daemon::run() {
              std::to_string(wire::kHeartbeatVersion));
     sd_notify(0, "READY=1");
     loop_.run();
-    if (status_fd_ >= 0) {
-        close(status_fd_);
-        ::unlink(config_.status_socket.c_str());
-    }
+    control_.reset();
     notifier_->finish();  // the mail about our own release
     for (const auto& link : node_->emitter().links()) {
         log_info("link " + link.interface + ": sent " + std::to_string(link.sent) + " beats, " +

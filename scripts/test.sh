@@ -59,20 +59,27 @@ cmake --build build-asan
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   run_ctest build-asan -L unit --output-on-failure --timeout 300
 
-section "libFuzzer: decoders"
+section "libFuzzer: decoders and input parsers"
 if command -v clang++ >/dev/null; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFO_FUZZ=ON >/dev/null
   cmake --build build-fuzz
-  work=build-fuzz/corpus
-  rm -rf "$work" build-fuzz/artifacts && mkdir -p "$work" build-fuzz/artifacts
-  cp tests/fuzz/corpus/* "$work"/
-  if ! build-fuzz/fuzz_decode "$work" -max_total_time="${FO_FUZZ_SECONDS:-60}" -rss_limit_mb=2048 \
-      -artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 2>build-fuzz/fuzz.log; then
-    tail -n 40 build-fuzz/fuzz.log
-    echo "fuzz_decode found a crash: copy build-fuzz/artifacts/* to tests/fuzz/crashers/, fix, commit both"
-    exit 1
-  fi
-  grep -E "stat::number_of_executed_units|cov:" build-fuzz/fuzz.log | tail -n 2
+  # fuzz_run TARGET SEED_DIR SECONDS
+  fuzz_run() {
+    local target=$1 seeds=$2 seconds=$3 work=build-fuzz/corpus-$1
+    rm -rf "$work" build-fuzz/artifacts-"$target" && mkdir -p "$work" build-fuzz/artifacts-"$target"
+    cp "$seeds"/* "$work"/
+    if ! build-fuzz/"$target" "$work" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=4096 \
+        -artifact_prefix=build-fuzz/artifacts-"$target"/ -print_final_stats=1 2>build-fuzz/"$target".log; then
+      tail -n 40 build-fuzz/"$target".log
+      echo "$target found a crash: copy build-fuzz/artifacts-$target/* to tests/fuzz/crashers/, fix, commit both"
+      exit 1
+    fi
+    echo "$target: $(grep -E "stat::number_of_executed_units" build-fuzz/"$target".log | tail -n 1)"
+  }
+  fuzz_run fuzz_decode tests/fuzz/corpus "${FO_FUZZ_SECONDS:-60}"
+  fuzz_run fuzz_config tests/fuzz/config_corpus "${FO_FUZZ_PARSER_SECONDS:-20}"
+  fuzz_run fuzz_hostconfig tests/fuzz/hostconfig_corpus "${FO_FUZZ_PARSER_SECONDS:-20}"
+  fuzz_run fuzz_command tests/fuzz/command_corpus "${FO_FUZZ_PARSER_SECONDS:-20}"
 else
   echo "clang++ not found; install-deps.sh should have installed it" >&2
   exit 1

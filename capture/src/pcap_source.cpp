@@ -34,6 +34,8 @@ class PcapSource final : public PacketSource {
         return ReadStatus::ok;
     }
 
+    [[nodiscard]] std::string error_message() const override { return pcap_geterr(handle_); }
+
     [[nodiscard]] CaptureStatistics statistics() const override {
         CaptureStatistics result;
         pcap_stat stats{};
@@ -57,7 +59,11 @@ class PcapSource final : public PacketSource {
         CapturedPacket packet;
         packet.data = std::span<const std::uint8_t>(bytes, header->caplen);
         packet.original_length = header->len;
-        packet.timestamp_ns = static_cast<std::int64_t>(header->ts.tv_sec) * 1'000'000'000 + fraction;
+        const std::int64_t one_second = context->self->precision_is_nano_ ? 1'000'000'000 : 1'000'000;
+        packet.timestamp_malformed =
+            header->ts.tv_usec < 0 || header->ts.tv_usec >= one_second || header->ts.tv_sec < 0;
+        packet.timestamp_ns =
+            static_cast<std::int64_t>(header->ts.tv_sec) * 1'000'000'000 + (packet.timestamp_malformed ? 0 : fraction);
         context->handler->on_packet(packet);
     }
 

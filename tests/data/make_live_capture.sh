@@ -32,4 +32,4 @@ ip netns exec "$sender" "$ARP_SEND" lan0 probe 198.51.100.100 1
 fo_wait_exit "$watch" 10
 fo_stop "$beats" TERM 5
 cp "$FO_WORKDIR/live.pcap" "$DATA/live-10ms.pcap"
-"$FO_PROBE" watch -r "$DATA/live-10ms.pcap" --arp --key-file "$DATA/test.key" --json | jq -c '.senders[0] | {beats_received, lost}'
+"$FO_PROBE" watch -r "$DATA/live-10ms.pcap" --arp --key-file "$key" --json | jq -c '.senders[0] | {beats_received, lost}'

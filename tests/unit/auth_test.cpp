@@ -59,7 +59,6 @@ TEST_F(KeyFile, LoadsAndStripsTrailingNewline) {
     write("0123456789abcdef0123\n");
     auto loaded = AuthKey::load_file(path_);
     ASSERT_TRUE(loaded.key) << loaded.error;
-    EXPECT_TRUE(loaded.warning.empty());
     const AuthKey same(bytes_of("0123456789abcdef0123"));
     const auto message = bytes_of("beat");
     EXPECT_EQ(loaded.key->compute(message), same.compute(message));
@@ -73,11 +72,11 @@ TEST_F(KeyFile, RefusesShortKeysAndNamesTheFile) {
     EXPECT_NE(loaded.error.find("at least 16"), std::string::npos);
 }
 
-TEST_F(KeyFile, WarnsWhenOthersCanRead) {
+TEST_F(KeyFile, RefusesWhenOthersCanRead) {
     write("0123456789abcdef0123", 0644);
     auto loaded = AuthKey::load_file(path_);
-    ASSERT_TRUE(loaded.key);
-    EXPECT_NE(loaded.warning.find("chmod 600"), std::string::npos);
+    EXPECT_FALSE(loaded.key);
+    EXPECT_NE(loaded.error.find("chmod 600 " + path_), std::string::npos) << loaded.error;
 }
 
 TEST(KeyFileMissing, ErrorNamesTheFile) {

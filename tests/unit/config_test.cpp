@@ -12,7 +12,7 @@ interval_ms = 1
 miss_count = 5
 initial_dead_time_ms = 2000
 auth_key_file = "/etc/fastfailover/key"
-auth = "none"
+auth = "hmac-sha256"
 failback = "manual"
 failback_hold_down_ms = 30000
 node_id = 4242
@@ -22,6 +22,7 @@ hook_timeout_ms = 2500
 mail_recipient = "admin@example.com"
 sendmail = "/opt/mail/bin/sendmail"
 status_socket = "/run/test/fo.sock"
+control_group = "fastfailover"
 realtime = true
 
 [[link]]
@@ -56,7 +57,8 @@ TEST(Config, ParsesEveryKey) {
     EXPECT_NE(defaults.miss_count, 5U);
     EXPECT_EQ(config.initial_dead_time_ns, 2'000'000'000);
     EXPECT_EQ(config.auth_key_file, "/etc/fastfailover/key");
-    EXPECT_TRUE(config.no_auth);
+    EXPECT_FALSE(config.no_auth);
+    EXPECT_EQ(config.control_group, "fastfailover");
     EXPECT_EQ(config.failback, FailbackPolicy::manual);
     EXPECT_EQ(config.failback_hold_down_ns, 30'000'000'000);
     EXPECT_EQ(config.node_id, 4242U);
@@ -91,7 +93,7 @@ TEST(Config, ParsesEveryKey) {
     EXPECT_NE(defaults.hook_timeout_ns, config.hook_timeout_ns);
     EXPECT_NE(defaults.sendmail, config.sendmail);
     EXPECT_NE(defaults.realtime, config.realtime);
-    EXPECT_NE(defaults.no_auth, config.no_auth);
+    EXPECT_NE(defaults.control_group, config.control_group);
     EXPECT_NE(defaults.garp.repeat, config.garp.repeat);
     EXPECT_NE(defaults.garp.interval_ns, config.garp.interval_ns);
     EXPECT_NE(defaults.garp.refresh_interval_ns, config.garp.refresh_interval_ns);
@@ -110,7 +112,7 @@ TEST(Config, ErrorsNameFileLineAndKey) {
 
 TEST(Config, RunningWithoutAKeyMustBeSaid) {
     std::string text = kGood;
-    const std::string auth_line = "auth = \"none\"\n";
+    const std::string auth_line = "auth = \"hmac-sha256\"\n";
     text.erase(text.find(auth_line), auth_line.size());
     auto with_key = parse_config_toml(text, "key.toml");
     ASSERT_TRUE(with_key.config);

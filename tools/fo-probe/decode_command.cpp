@@ -142,8 +142,12 @@ class Decoder final : public capture::PacketHandler {
 
     void on_packet(const capture::CapturedPacket& packet) override {
         ++index_;
-        nlohmann::json entry{
-            {"frame", index_}, {"time", timestamp(packet.timestamp_ns)}, {"length", packet.data.size()}};
+        const std::string time = packet.timestamp_malformed ? "malformed" : timestamp(packet.timestamp_ns);
+        nlohmann::json entry{{"frame", index_}, {"time", time}, {"length", packet.data.size()}};
+        if (packet.timestamp_malformed) {
+            ++malformed_timestamps_;
+            entry["timestamp_error"] = "sub-second field out of range (a second or more)";
+        }
         auto heartbeat = wire::parse_heartbeat_frame(packet.data, options_.port);
         if (heartbeat) {
             describe_heartbeat(heartbeat.value(), entry);
@@ -189,11 +193,13 @@ class Decoder final : public capture::PacketHandler {
         if (options_.json) {
             frames_.push_back(entry);
         } else {
-            std::cout << index_ << " " << timestamp(packet.timestamp_ns) << " " << text_ << "\n";
+            std::cout << index_ << " " << (packet.timestamp_malformed ? "MALFORMED-TIMESTAMP" : time) << " " << text_
+                      << "\n";
         }
     }
 
     [[nodiscard]] const nlohmann::json& frames() const { return frames_; }
+    [[nodiscard]] std::uint64_t malformed_timestamps() const { return malformed_timestamps_; }
 
   private:
     void describe_heartbeat(wire::HeartbeatFrame& frame, nlohmann::json& entry) {
@@ -238,6 +244,7 @@ class Decoder final : public capture::PacketHandler {
     const DecodeOptions& options_;
     const wire::AuthKey* key_;
     std::uint64_t index_ = 0;
+    std::uint64_t malformed_timestamps_ = 0;
     std::string text_;
     nlohmann::json frames_ = nlohmann::json::array();
 };
@@ -252,13 +259,31 @@ int run_decode(const DecodeOptions& options) {
     auto source = capture::open_capture_file(options.file);
     Decoder decoder(options, key ? &*key : nullptr);
     int count = 0;
+    std::string error;
     for (int round = 0; round < 10'000'000; ++round) {  // bounded: 2.5 G frames
-        if (source->read_waiting(decoder, 256, count) != capture::PacketSource::ReadStatus::ok) {
+        const auto status = source->read_waiting(decoder, 256, count);
+        if (status == capture::PacketSource::ReadStatus::error) {
+            error = source->error_message();
+            break;
+        }
+        if (status != capture::PacketSource::ReadStatus::ok) {
             break;
         }
     }
     if (options.json) {
-        std::cout << nlohmann::json{{"file", options.file}, {"frames", decoder.frames()}}.dump(2) << std::endl;
+        nlohmann::json document{{"file", options.file}, {"frames", decoder.frames()}};
+        if (!error.empty()) {
+            document["error"] = error;
+        }
+        std::cout << document.dump(2) << std::endl;
+    }
+    if (decoder.malformed_timestamps() > 0) {
+        std::cerr << "fo-probe: " << options.file << ": " << decoder.malformed_timestamps()
+                  << " record(s) with a malformed timestamp\n";
+    }
+    if (!error.empty()) {
+        std::cerr << "fo-probe: " << options.file << ": " << error << "\n";
+        return 1;
     }
     return 0;
 }

@@ -12,14 +12,17 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <sstream>
 
 namespace {
+
+constexpr std::size_t kMaximumReplyBytes = std::size_t{4} * 1024 * 1024;
 
 int ask(const std::string& socket_path, const std::string& command, std::string& reply) {
     const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
+    std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);  // length checked in main
     timeval timeout{5, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
@@ -34,9 +37,18 @@ int ask(const std::string& socket_path, const std::string& command, std::string&
     char buffer[4096];
     for (ssize_t got = 0; (got = read(fd, buffer, sizeof buffer)) > 0;) {
         reply.append(buffer, static_cast<std::size_t>(got));
+        if (reply.size() > kMaximumReplyBytes) {
+            std::cerr << "foctl: the daemon's reply is larger than " << kMaximumReplyBytes << " bytes\n";
+            close(fd);
+            return 1;
+        }
     }
     close(fd);
-    return reply.empty() ? 1 : 0;
+    if (reply.empty()) {
+        std::cerr << "foctl: the daemon at " << socket_path << " closed the connection without a reply\n";
+        return 1;
+    }
+    return 0;
 }
 
 std::string rounded(const nlohmann::json& value) {
@@ -45,20 +57,20 @@ std::string rounded(const nlohmann::json& value) {
     return buffer;
 }
 
-void print_human(const nlohmann::json& status) {
-    std::cout << status["role"].get<std::string>() << " node " << status["node_id"] << ": "
-              << status["state"].get<std::string>() << (status["holding"].get<bool>() ? " (holding)" : "") << "\n";
-    std::cout << "peer: " << status["peer"]["state"].get<std::string>() << " ("
-              << status["peer"]["sender_state"].get<std::string>() << ")\n";
-    for (const auto& link : status["links"]) {
-        std::cout << "link " << link["interface"].get<std::string>() << ": " << link["state"].get<std::string>()
-                  << ", last beat " << rounded(link["last_beat_age_ms"]) << " ms ago, interval p50 "
-                  << rounded(link["interval_us"]["p50"]) << " us p99 " << rounded(link["interval_us"]["p99"])
-                  << " us, sent " << link["beats_sent"] << "\n";
+void print_human(const nlohmann::json& status, std::ostream& out) {
+    out << status.at("role").get<std::string>() << " node " << status.at("node_id") << ": "
+        << status.at("state").get<std::string>() << (status.at("holding").get<bool>() ? " (holding)" : "") << "\n";
+    out << "peer: " << status.at("peer").at("state").get<std::string>() << " ("
+        << status.at("peer").at("sender_state").get<std::string>() << ")\n";
+    for (const auto& link : status.at("links")) {
+        out << "link " << link.at("interface").get<std::string>() << ": " << link.at("state").get<std::string>()
+            << ", last beat " << rounded(link.at("last_beat_age_ms")) << " ms ago, interval p50 "
+            << rounded(link.at("interval_us").at("p50")) << " us p99 " << rounded(link.at("interval_us").at("p99"))
+            << " us, sent " << link.at("beats_sent") << "\n";
     }
-    std::cout << "addresses held: " << status["addresses_held"].dump() << "\n";
-    std::cout << "counters: " << status["counters"].dump() << "\n";
-    std::cout << "drops: " << status["drops"].dump() << "\n";
+    out << "addresses held: " << status.at("addresses_held").dump() << "\n";
+    out << "counters: " << status.at("counters").dump() << "\n";
+    out << "drops: " << status.at("drops").dump() << "\n";
 }
 
 }  // namespace
@@ -74,6 +86,11 @@ int main(int argc, char** argv) {
     CLI::App* release = app.add_subcommand("release", "secondary: hand the addresses back now (manual failback)");
     CLI11_PARSE(app, argc, argv);
     std::signal(SIGPIPE, SIG_IGN);
+    if (socket_path.empty() || socket_path.size() >= sizeof(sockaddr_un::sun_path)) {
+        std::cerr << "foctl: --socket: the path is " << socket_path.size() << " bytes; a Unix socket path holds 1 to "
+                  << sizeof(sockaddr_un::sun_path) - 1 << "\n";
+        return 2;
+    }
     std::string reply;
     if (ask(socket_path, release->parsed() ? "release" : "status", reply) != 0) {
         return 1;
@@ -83,14 +100,29 @@ int main(int argc, char** argv) {
         std::cerr << "foctl: the daemon sent something that is not JSON\n";
         return 1;
     }
+    if (!parsed.is_object()) {
+        std::cerr << "foctl: unexpected reply from the daemon (not a JSON object): " << parsed.dump().substr(0, 200)
+                  << "\n";
+        return 1;
+    }
     if (parsed.contains("error")) {
-        std::cerr << "foctl: " << parsed["error"].get<std::string>() << "\n";
+        const auto& error = parsed["error"];
+        std::cerr << "foctl: " << (error.is_string() ? error.get<std::string>() : error.dump()) << "\n";
         return 1;
     }
     if (json) {
         std::cout << parsed.dump(2) << "\n";
-    } else {
-        print_human(parsed);
+        return 0;
     }
+    // A daemon of another version, or something else on the socket: a
+    // message, never an abort.
+    std::ostringstream out;
+    try {
+        print_human(parsed, out);
+    } catch (const nlohmann::json::exception& error) {
+        std::cerr << "foctl: unexpected reply from the daemon (" << error.what() << "); try --json\n";
+        return 1;
+    }
+    std::cout << out.str();
     return 0;
 }

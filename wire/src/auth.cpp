@@ -1,26 +1,108 @@
 #include "fo/wire/auth.hpp"
 
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <iterator>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <new>
 #include <stdexcept>
 
 namespace fo::wire {
 
-AuthKeyLoadResult AuthKey::load_file(const std::string& path) {
+namespace {
+std::string file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) {
+        return "a directory";
+    }
+    if (S_ISFIFO(mode)) {
+        return "a FIFO";
+    }
+    if (S_ISCHR(mode) || S_ISBLK(mode)) {
+        return "a device";
+    }
+    if (S_ISSOCK(mode)) {
+        return "a socket";
+    }
+    return "not a regular file";
+}
+
+std::string octal_mode(mode_t mode) {
+    char text[8];
+    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777U));
+    return text;
+}
+
+struct FileCloser {
+    explicit FileCloser(int descriptor) : fd(descriptor) {}
+    int fd;
+    ~FileCloser() { ::close(fd); }
+    FileCloser(const FileCloser&) = delete;
+    FileCloser& operator=(const FileCloser&) = delete;
+};
+}  // namespace
+
+AuthKeyLoadResult AuthKey::load_file(const std::string& path, KeyFilePolicy policy) {
     AuthKeyLoadResult result;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        result.error = "cannot read key file " + path;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        result.error = "cannot read key file " + path + ": " + std::strerror(errno);
         return result;
     }
-    std::vector<std::uint8_t> secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const FileCloser closer(fd);
+    struct stat info {};
+    if (::fstat(fd, &info) != 0) {
+        result.error = "cannot read key file " + path + ": " + std::strerror(errno);
+        return result;
+    }
+    if (!S_ISREG(info.st_mode)) {
+        result.error = "key file " + path + " is " + file_kind(info.st_mode) + ", not a regular file";
+        return result;
+    }
+    if (info.st_size > static_cast<off_t>(kMaximumKeyFileSize)) {
+        result.error = "key file " + path + " is " + std::to_string(info.st_size) +
+                       " bytes; a key file holds at most " + std::to_string(kMaximumKeyFileSize);
+        return result;
+    }
+    if (policy.require_root && info.st_uid != 0 && info.st_uid != ::geteuid()) {
+        result.error = "key file " + path + " is owned by uid " + std::to_string(info.st_uid) +
+                       ", not root; run: chown root:root " + path;
+        return result;
+    }
+    if (policy.require_private && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        result.error = "key file " + path + " is accessible by group or others (mode " + octal_mode(info.st_mode) +
+                       "); run: chmod 600 " + path;
+        return result;
+    }
+    std::vector<std::uint8_t> secret(kMaximumKeyFileSize + 1);
+    std::size_t size = 0;
+    while (size < secret.size()) {
+        const ssize_t got = ::read(fd, secret.data() + size, secret.size() - size);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got < 0) {
+            result.error = "cannot read key file " + path + ": " + std::strerror(errno);
+            OPENSSL_cleanse(secret.data(), secret.size());
+            return result;
+        }
+        if (got == 0) {
+            break;
+        }
+        size += static_cast<std::size_t>(got);
+    }
+    if (size > kMaximumKeyFileSize) {
+        OPENSSL_cleanse(secret.data(), secret.size());
+        result.error = "key file " + path + " grew past " + std::to_string(kMaximumKeyFileSize) + " bytes";
+        return result;
+    }
+    secret.resize(size);
     while (!secret.empty() && std::isspace(secret.back()) != 0) {
         secret.pop_back();
     }
@@ -28,10 +110,6 @@ AuthKeyLoadResult AuthKey::load_file(const std::string& path) {
         result.error = "key file " + path + " holds " + std::to_string(secret.size()) + " bytes; at least " +
                        std::to_string(kMinimumKeySize) + " are needed";
         return result;
-    }
-    struct stat info {};
-    if (::stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-        result.warning = "key file " + path + " is accessible by group or others; chmod 600 it";
     }
     result.key.emplace(secret);
     OPENSSL_cleanse(secret.data(), secret.size());

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 
 namespace fo::capture {
 
@@ -9,6 +10,9 @@ struct CapturedPacket {
     std::span<const std::uint8_t> data;  // valid only during the callback
     std::uint32_t original_length = 0;
     std::int64_t timestamp_ns = 0;  // CLOCK_REALTIME, from the kernel where it gives one
+    /// A file's record whose sub-second field is a second or more (or whose
+    /// seconds are negative): timestamp_ns then holds the seconds only.
+    bool timestamp_malformed = false;
 };
 
 class PacketHandler {
@@ -37,6 +41,9 @@ class PacketSource {
     virtual ReadStatus read_waiting(PacketHandler& handler, int max_packets, int& count) = 0;
 
     [[nodiscard]] virtual CaptureStatistics statistics() const = 0;
+
+    /// After ReadStatus::error: what went wrong (libpcap's message).
+    [[nodiscard]] virtual std::string error_message() const { return {}; }
 };
 
 }  // namespace fo::capture

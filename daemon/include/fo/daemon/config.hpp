@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,11 +37,30 @@ struct Config {
     FailbackPolicy failback = FailbackPolicy::automatic;
     std::int64_t failback_hold_down_ns = 10'000'000'000;
     std::string status_socket;
+    std::string control_group;  // besides root, may run commands that change state ("release")
     bool realtime = false;
     std::vector<LinkConfig> links;
     std::vector<takeover::ServiceAddress> addresses;
     takeover::GarpSchedule garp;
+    /// Where each key came from, for messages: "FILE:LINE" or
+    /// "command line (--interval)". Keys as in the TOML ("link[1].peer").
+    std::map<std::string, std::string> origins;
 };
+
+/// Bounds of every duration, in milliseconds (the TOML's unit).
+struct DurationBounds {
+    const char* key;
+    double minimum_ms;
+    double maximum_ms;
+};
+inline constexpr DurationBounds kIntervalBounds{"interval_ms", 1, 10'000};  // interval_us is 32 bits on the wire
+inline constexpr DurationBounds kInitialDeadTimeBounds{"initial_dead_time_ms", 0, 3'600'000};
+inline constexpr DurationBounds kHookTimeoutBounds{"hook_timeout_ms", 1, 3'600'000};
+inline constexpr DurationBounds kHoldDownBounds{"failback_hold_down_ms", 0, 86'400'000};
+inline constexpr DurationBounds kGarpIntervalBounds{"garp.interval_ms", 1, 60'000};
+inline constexpr DurationBounds kGarpRefreshBounds{"garp.refresh_interval_ms", 0, 86'400'000};
+/// The frame's link id is 8 bits.
+inline constexpr std::size_t kMaximumLinks = 256;
 
 /// "FILE:LINE: key 'k': what is wrong"; empty when the config is good.
 struct ConfigResult {
@@ -47,8 +68,22 @@ struct ConfigResult {
     std::vector<std::string> errors;
 };
 
-ConfigResult parse_config_toml(const std::string& text, const std::string& source);
-ConfigResult load_config_file(const std::string& path);
+/// Parses the TOML; with `check`, also runs validate() without host facts.
+ConfigResult parse_config_toml(const std::string& text, const std::string& source, bool check = true);
+/// Reads and parses a file (bounded size, regular file); see parse_config_toml.
+ConfigResult load_config_file(const std::string& path, bool check = true);
+
+/// What validate() may know about this host. Unset functions: not checked.
+struct HostFacts {
+    std::function<bool(const std::string&)> interface_exists;
+    std::function<bool(const std::string&)> group_exists;
+    std::vector<wire::Ipv4Address> own_addresses;
+};
+
+/// The one validation of a configuration, whatever it came from (TOML,
+/// hostconfig, flags applied over either): every error as
+/// "ORIGIN: key 'k': what is wrong"; empty when the config is good.
+std::vector<std::string> validate(const Config& config, const HostFacts& host = {});
 
 /// Apple's /etc/hostconfig keys (FAILOVER_BCAST_IPS, FAILOVER_PEER_IP_PAIRS,
 /// FAILOVER_PEER_IP, FAILOVER_EMAIL_RECIPIENT). Interfaces named in it
@@ -60,8 +95,14 @@ struct HostInterface {
     wire::Ipv4Address address;
     int prefix_length = 0;
 };
+/// Parses only: the result still goes through validate() (after the flags,
+/// which give the key).
 ConfigResult parse_hostconfig(const std::string& text, const std::string& source, const std::string& interface_map,
                               const std::vector<HostInterface>& interfaces);
+
+/// Reads (bounded, regular file only) and parses a hostconfig file.
+ConfigResult load_hostconfig_file(const std::string& path, const std::string& interface_map,
+                                  const std::vector<HostInterface>& interfaces);
 
 std::string to_string(FailbackPolicy policy);
 

@@ -19,7 +19,17 @@ inline constexpr std::size_t kMinimumKeySize = 16;
 
 using MacTag = std::array<std::uint8_t, kMacSize>;
 
+/// A key file holds at most this many bytes.
+inline constexpr std::size_t kMaximumKeyFileSize = 4096;
+
 struct AuthKeyLoadResult;
+
+/// What a key file must satisfy besides being a regular file of bounded size.
+struct KeyFilePolicy {
+    bool require_private = true;  // no access for group or others
+    bool require_root = false;    // owned by root (or by the user we run as)
+    static KeyFilePolicy daemon() { return KeyFilePolicy{true, true}; }
+};
 
 /// A shared secret for HMAC-SHA256 (RFC 2104) on OpenSSL libcrypto. The key
 /// schedule (the digests of key^ipad and key^opad) is computed once, so each
@@ -34,8 +44,10 @@ class AuthKey {
     AuthKey(const AuthKey&) = delete;
     AuthKey& operator=(const AuthKey&) = delete;
 
-    /// Reads a key file: its bytes, trailing whitespace removed, are the secret.
-    static AuthKeyLoadResult load_file(const std::string& path);
+    /// Reads a key file: its bytes, trailing whitespace removed, are the
+    /// secret. The file is opened without blocking and checked with fstat
+    /// before any read: a directory, a FIFO or a device is an error at once.
+    static AuthKeyLoadResult load_file(const std::string& path, KeyFilePolicy policy = {});
 
     [[nodiscard]] MacTag compute(std::span<const std::uint8_t> message) const;
     /// Constant-time comparison.
@@ -48,8 +60,7 @@ class AuthKey {
 
 struct AuthKeyLoadResult {
     std::optional<AuthKey> key;
-    std::string error;    // set when key is empty
-    std::string warning;  // e.g. the file is readable by others
+    std::string error;  // set when key is empty
 };
 
 }  // namespace fo::wire
