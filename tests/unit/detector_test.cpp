@@ -60,9 +60,10 @@ class DetectorTest : public ::testing::Test {
     }
 
     testing::FakeClock clock_{1'000'000'000};
-    wire::AuthKey key_ = testing::test_key();
+    wire::Keyring keyring_ = wire::Keyring::single(testing::test_key());
+    const wire::AuthKey& key_ = *keyring_.send_key();
     PeerDetector detector_{config(), clock_.now_ns()};
-    BeatIntake intake_{detector_, 2, kOwnEpoch, 2, wire::kDefaultHeartbeatPort, &key_};
+    BeatIntake intake_{detector_, 2, kOwnEpoch, 2, wire::kDefaultHeartbeatPort, &keyring_};
     std::uint64_t sequence_[2] = {0, 0};
     std::uint64_t echoed_sequence_ = 0;
     std::uint64_t epoch_ = 77;
