@@ -541,8 +541,7 @@ std::vector<std::string> validate(const Config& config, const HostFacts& host) {
                           (config.auth_key_file.empty() ? "auth_key_dir" : "auth_key_file") +
                           ") are both set: remove one");
     } else if (!config.no_auth && config.auth_key_file.empty() && config.auth_key_dir.empty()) {
-        error("auth_key_file",
-              "is required, or auth_key_dir (or set auth = \"none\" to run without authentication)");
+        error("auth_key_file", "is required, or auth_key_dir (or set auth = \"none\" to run without authentication)");
     } else if (!config.auth_key_dir.empty() && !config.auth_send_key_id) {
         error("auth_key_dir", "needs auth_send_key_id: the id of the key (<id>.key) to send with");
     } else if (config.auth_key_dir.empty() && config.auth_send_key_id) {

@@ -500,8 +500,7 @@ int Daemon::run() {
 
 }  // namespace
 
-int run_daemon(Config config, std::optional<wire::Keyring> keyring, const std::string& config_path,
-               bool summary_json) {
+int run_daemon(Config config, std::optional<wire::Keyring> keyring, const std::string& config_path, bool summary_json) {
     try {
         Daemon daemon(std::move(config), std::move(keyring), config_path, summary_json);
         return daemon.run();

@@ -38,7 +38,7 @@ hup() {
 key_drops() { fo_status "$1" '(.drops.unknown_key_id // 0) + (.drops.bad_mac // 0) + (.drops.auth_missing // 0)'; }
 declare -A DROPS=([primary]=$(key_drops primary) [secondary]=$(key_drops secondary))
 
-fo_spawn "$client" "$W/outage" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --duration 6 --json
+fo_spawn "$client" "$W/outage" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --duration 8 --json
 probe=$FO_LAST_PID
 fo_wait_for "probing" "$W/outage.log" 10
 sleep 0.3 # a baseline of replies (not synchronisation)
@@ -77,6 +77,7 @@ fo_check "the refusal names the missing key" grep -q "holds no key 3" "$W/primar
 sleep 0.2 # frames after the refused reload
 fo_check "the secondary still hears the primary on key 2" test "$(fo_status secondary '.auth.peer_key_id')" -eq 2
 
+fo_check "the client's probe covered the whole rollover (still running)" kill -0 "$probe"
 fo_wait_exit "$probe" 15 || true
 echo "   client saw: $(jq -c '{probes_sent, probes_answered, outage_ms, gaps: (.gaps | length), owner_changes: [.owner_changes[].to]}' "$W/outage.out")"
 for role in primary secondary; do

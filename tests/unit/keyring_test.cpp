@@ -69,8 +69,8 @@ TEST(Keyring, FramesCarryTheSendIdAndAnyHeldKeyVerifies) {
 TEST(Keyring, UnknownKeyIdIsItsOwnDropReason) {
     const Keyring sender = two_keys(2);
     const Keyring receiver = Keyring::single(testing::other_key(), 1);  // the right secret under another id
-    auto decoded = decode_heartbeat_frame(signed_frame(sender),
-                                          HeartbeatDecodeOptions{kDefaultHeartbeatPort, nullptr, &receiver});
+    auto decoded =
+        decode_heartbeat_frame(signed_frame(sender), HeartbeatDecodeOptions{kDefaultHeartbeatPort, nullptr, &receiver});
     ASSERT_FALSE(decoded);
     EXPECT_EQ(decoded.reason(), DropReason::unknown_key_id);
     EXPECT_EQ(to_string(DropReason::unknown_key_id), "unknown_key_id");
@@ -80,8 +80,8 @@ TEST(Keyring, AWrongKeyUnderTheRightIdIsBadMac) {
     const Keyring sender = two_keys(1);
     Keyring receiver;
     receiver.add(1, testing::other_key());
-    auto decoded = decode_heartbeat_frame(signed_frame(sender),
-                                          HeartbeatDecodeOptions{kDefaultHeartbeatPort, nullptr, &receiver});
+    auto decoded =
+        decode_heartbeat_frame(signed_frame(sender), HeartbeatDecodeOptions{kDefaultHeartbeatPort, nullptr, &receiver});
     ASSERT_FALSE(decoded);
     EXPECT_EQ(decoded.reason(), DropReason::bad_mac);
 }
@@ -89,8 +89,7 @@ TEST(Keyring, AWrongKeyUnderTheRightIdIsBadMac) {
 TEST(Keyring, UnsignedFramesAreAuthMissingAndNoKeyringPassesThem) {
     const Keyring receiver = two_keys(1);
     const auto frame = beat_frame(sample_beat(1), nullptr);
-    auto decoded =
-        decode_heartbeat_frame(frame, HeartbeatDecodeOptions{kDefaultHeartbeatPort, nullptr, &receiver});
+    auto decoded = decode_heartbeat_frame(frame, HeartbeatDecodeOptions{kDefaultHeartbeatPort, nullptr, &receiver});
     ASSERT_FALSE(decoded);
     EXPECT_EQ(decoded.reason(), DropReason::auth_missing);
     HeartbeatPayload payload{};

@@ -21,8 +21,8 @@ struct DirCloser {
 }  // namespace
 
 std::optional<std::uint32_t> key_file_id(const std::string& name) {
-    if (name.size() <= kKeySuffix.size() || name.compare(name.size() - kKeySuffix.size(), kKeySuffix.size(),
-                                                         kKeySuffix) != 0) {
+    if (name.size() <= kKeySuffix.size() ||
+        name.compare(name.size() - kKeySuffix.size(), kKeySuffix.size(), kKeySuffix) != 0) {
         return std::nullopt;
     }
     const std::string digits = name.substr(0, name.size() - kKeySuffix.size());

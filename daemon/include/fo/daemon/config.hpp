@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "fo/takeover/takeover.hpp"
-#include "fo/wire/keyring.hpp"
 #include "fo/wire/heartbeat.hpp"
+#include "fo/wire/keyring.hpp"
 
 namespace fo::daemon {
 
