@@ -39,7 +39,7 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
         for (const auto& address : config_.addresses) {
             state.service = state.service || address.interface == link.interface;
         }
-        links_.push_back(std::move(state));
+        links_.push_back(state);  // trivially copyable
     }
     detector_config.miss_count = config_.miss_count;
     // Two nodes started together that never hear each other (keys that
