@@ -51,10 +51,10 @@ fo::detector::DetectorConfig two_links() {
 
 void BM_ReceivePath_DecodeMacReplayDetector(benchmark::State& state) {
     const RecordedStream& recorded = stream();
-    const fo::wire::AuthKey key = fo::testing::test_key();
+    const fo::wire::Keyring keyring = fo::wire::Keyring::single(fo::testing::test_key());
     auto detector = std::make_unique<fo::detector::PeerDetector>(two_links(), 0);
     auto intake = std::make_unique<fo::detector::BeatIntake>(*detector, 2, kReceiverEpoch, 2,
-                                                             fo::wire::kDefaultHeartbeatPort, &key);
+                                                             fo::wire::kDefaultHeartbeatPort, &keyring);
     std::size_t next = 0;
     for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
         if (next == recorded.frames.size()) {
@@ -66,7 +66,7 @@ void BM_ReceivePath_DecodeMacReplayDetector(benchmark::State& state) {
             }
             detector = std::make_unique<fo::detector::PeerDetector>(two_links(), 0);
             intake = std::make_unique<fo::detector::BeatIntake>(*detector, 2, kReceiverEpoch, 2,
-                                                                fo::wire::kDefaultHeartbeatPort, &key);
+                                                                fo::wire::kDefaultHeartbeatPort, &keyring);
             next = 0;
             state.ResumeTiming();
         }

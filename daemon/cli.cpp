@@ -151,6 +151,8 @@ int daemon_main(int argc, char** argv, wire::Role default_role) {
     }
     if (!key_file.empty()) {
         config.auth_key_file = key_file;
+        config.auth_key_dir.clear();  // the flag replaces the file's keys
+        config.auth_send_key_id.reset();
         config.no_auth = false;
         from_flag("auth_key_file", "--key-file");
     }
@@ -159,6 +161,8 @@ int daemon_main(int argc, char** argv, wire::Role default_role) {
         from_flag("auth", "--no-auth");
         if (key_file.empty()) {
             config.auth_key_file.clear();
+            config.auth_key_dir.clear();
+            config.auth_send_key_id.reset();
         }
     }
     if (node_id != 0) {
@@ -187,16 +191,10 @@ int daemon_main(int argc, char** argv, wire::Role default_role) {
         }
         return 1;
     }
-    std::optional<wire::AuthKey> key;
-    if (!config.auth_key_file.empty()) {
-        auto loaded_key = wire::AuthKey::load_file(config.auth_key_file, wire::KeyFilePolicy::daemon());
-        if (!loaded_key.key) {
-            const auto origin = config.origins.find("auth_key_file");
-            std::cerr << program << ": " << (origin != config.origins.end() ? origin->second : config.source)
-                      << ": key 'auth_key_file': " << loaded_key.error << "\n";
-            return 1;
-        }
-        key = std::move(loaded_key.key);
+    auto keys = load_keyring(config, wire::KeyFilePolicy::daemon());
+    if (!keys.error.empty()) {
+        std::cerr << program << ": " << keys.error << "\n";
+        return 1;
     }
     if (check_only) {
         std::cout << config.source << ": configuration OK (" << wire::to_string(config.role) << ", "
@@ -206,7 +204,7 @@ int daemon_main(int argc, char** argv, wire::Role default_role) {
     if (config.no_auth) {
         log_warning("authentication is OFF: anyone on these links can forge beats");
     }
-    return run_daemon(std::move(config), std::move(key), config_path, summary_json);
+    return run_daemon(std::move(config), std::move(keys.keyring), config_path, summary_json);
 }
 
 }  // namespace fo::daemon

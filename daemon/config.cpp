@@ -128,6 +128,8 @@ const std::map<std::string, bool> kKnownTopLevel = {{"role", true},
                                                     {"initial_dead_time_ms", true},
                                                     {"port", true},
                                                     {"auth_key_file", true},
+                                                    {"auth_key_dir", true},
+                                                    {"auth_send_key_id", true},
                                                     {"auth", true},
                                                     {"hooks_dir", true},
                                                     {"hook_timeout_ms", true},
@@ -164,6 +166,28 @@ std::optional<std::pair<wire::Ipv4Address, int>> parse_cidr(const std::string& t
 }
 
 }  // namespace
+
+wire::KeyringLoadResult load_keyring(const Config& config, wire::KeyFilePolicy policy) {
+    wire::KeyringLoadResult result;
+    const auto origin = [&config](const std::string& key) {
+        const auto found = config.origins.find(key);
+        return (found != config.origins.end() ? found->second : config.source) + ": key '" + key + "': ";
+    };
+    if (!config.auth_key_dir.empty()) {
+        result = wire::Keyring::load_directory(config.auth_key_dir, config.auth_send_key_id.value_or(0), policy);
+        if (!result.keyring) {
+            result.error = origin("auth_key_dir") + result.error;
+        }
+    } else if (!config.auth_key_file.empty()) {
+        auto loaded = wire::AuthKey::load_file(config.auth_key_file, policy);
+        if (loaded.key) {
+            result.keyring = wire::Keyring::single(std::move(*loaded.key));
+        } else {
+            result.error = origin("auth_key_file") + loaded.error;
+        }
+    }
+    return result;
+}
 
 std::string to_string(FailbackPolicy policy) {
     return policy == FailbackPolicy::automatic ? "automatic" : "manual";
@@ -228,6 +252,16 @@ ConfigResult parse_config_toml(const std::string& text, const std::string& sourc
     }
     if (auto key_file = reader.get<std::string>(table, "auth_key_file", "auth_key_file")) {
         config.auth_key_file = *key_file;
+    }
+    if (auto key_dir = reader.get<std::string>(table, "auth_key_dir", "auth_key_dir")) {
+        config.auth_key_dir = *key_dir;
+    }
+    if (auto send_id = reader.get<std::int64_t>(table, "auth_send_key_id", "auth_send_key_id")) {
+        if (*send_id < 0 || *send_id > 0xFFFFFFFFLL) {
+            reader.error(table.get("auth_send_key_id"), "auth_send_key_id", "must be between 0 and 4294967295");
+        } else {
+            config.auth_send_key_id = static_cast<std::uint32_t>(*send_id);
+        }
     }
     if (auto auth = reader.get<std::string>(table, "auth", "auth")) {
         if (*auth == "none") {
@@ -500,10 +534,18 @@ std::vector<std::string> validate(const Config& config, const HostFacts& host) {
         error("miss_count", "must be between 1 and 255");
     }
 
-    if (config.no_auth && !config.auth_key_file.empty()) {
-        error("auth", "auth = \"none\" and a key (auth_key_file) are both set: remove one");
-    } else if (!config.no_auth && config.auth_key_file.empty()) {
-        error("auth_key_file", "is required (or set auth = \"none\" to run without authentication)");
+    if (!config.auth_key_file.empty() && !config.auth_key_dir.empty()) {
+        error("auth_key_dir", "auth_key_file and auth_key_dir are both set: use one (a single key file is key id 0)");
+    } else if (config.no_auth && (!config.auth_key_file.empty() || !config.auth_key_dir.empty())) {
+        error("auth", std::string("auth = \"none\" and a key (") +
+                          (config.auth_key_file.empty() ? "auth_key_dir" : "auth_key_file") +
+                          ") are both set: remove one");
+    } else if (!config.no_auth && config.auth_key_file.empty() && config.auth_key_dir.empty()) {
+        error("auth_key_file", "is required, or auth_key_dir (or set auth = \"none\" to run without authentication)");
+    } else if (!config.auth_key_dir.empty() && !config.auth_send_key_id) {
+        error("auth_key_dir", "needs auth_send_key_id: the id of the key (<id>.key) to send with");
+    } else if (config.auth_key_dir.empty() && config.auth_send_key_id) {
+        error("auth_send_key_id", "is only for auth_key_dir (a single auth_key_file is key id 0)");
     }
 
     const auto check_interface = [&](const std::string& key, const std::string& name) {

@@ -67,6 +67,14 @@ class LoopScheduler final : public takeover::Scheduler {
     runtime::EventLoop& loop_;
 };
 
+std::string key_ids_text(const wire::Keyring& keyring) {
+    std::string text;
+    for (const auto id : keyring.ids()) {
+        text += (text.empty() ? "" : ",") + std::to_string(id);
+    }
+    return text;
+}
+
 std::string host_name() {
     char host[256] = {};
     gethostname(host, sizeof host - 1);
@@ -75,9 +83,9 @@ std::string host_name() {
 
 class Daemon {
   public:
-    Daemon(Config config, std::optional<wire::AuthKey> key, std::string config_path, bool summary_json)
+    Daemon(Config config, std::optional<wire::Keyring> keyring, std::string config_path, bool summary_json)
         : config_(std::move(config)),
-          key_(std::move(key)),
+          keyring_(std::move(keyring)),
           config_path_(std::move(config_path)),
           summary_json_(summary_json),
           scheduler_(loop_) {}
@@ -111,7 +119,8 @@ class Daemon {
     std::int64_t now() const { return clock_.now_ns(); }
 
     Config config_;
-    std::optional<wire::AuthKey> key_;
+    /// The senders and the intake point into it: a reload assigns in place.
+    std::optional<wire::Keyring> keyring_;
     std::string config_path_;
     bool summary_json_;
     runtime::EventLoop loop_;
@@ -150,7 +159,7 @@ void Daemon::setup() {
         options.destination_ip = link_config.peer;
         options.destination_mac = wire::MacAddress::broadcast();
         options.port = config_.port;
-        options.key = key_ ? &*key_ : nullptr;
+        options.keyring = keyring_ ? &*keyring_ : nullptr;
         link.sender = std::make_unique<inject::LibnetHeartbeatSender>(options);
         const capture::FilterSpec filter{config_.port, link.sender->source_mac(),
                                          service_interfaces.count(link_config.interface) != 0};
@@ -194,7 +203,7 @@ void Daemon::setup() {
             addresses_->remove(address, error);
         }
     }
-    const NodeIdentity identity{node_id, runtime::random_u64(), key_ ? &*key_ : nullptr};
+    const NodeIdentity identity{node_id, runtime::random_u64(), keyring_ ? &*keyring_ : nullptr};
     node_ = std::make_unique<Node>(config_, identity, std::move(edges), start);
     for (PeerLink& link : links_) {
         link.resolve_at_start();
@@ -355,8 +364,34 @@ void Daemon::reload() {
         }
         return;
     }
-    // What can change in place; links, addresses, keys and role need a restart.
+    // What can change in place; links, addresses, authentication on/off and
+    // role need a restart. Keys are loaded first: a broken key directory
+    // refuses the whole reload and the old keys stay.
     const Config& fresh = *loaded.config;
+    std::optional<wire::Keyring> keys;
+    if (keyring_ && !fresh.no_auth) {
+        auto loaded_keys = load_keyring(fresh, wire::KeyFilePolicy::daemon());
+        if (!loaded_keys.keyring) {
+            ++reloads_refused_;
+            log_error("reload refused, the keys in use stay (ids " + key_ids_text(*keyring_) + ", sending with " +
+                      std::to_string(keyring_->send_id()) + "): " + loaded_keys.error);
+            return;
+        }
+        keys = std::move(loaded_keys.keyring);
+    }
+    if (keys) {
+        const std::string before = key_ids_text(*keyring_) + "/" + std::to_string(keyring_->send_id());
+        *keyring_ = std::move(*keys);  // in place: the next frame sent or checked uses it
+        config_.auth_key_file = fresh.auth_key_file;
+        config_.auth_key_dir = fresh.auth_key_dir;
+        config_.auth_send_key_id = fresh.auth_send_key_id;
+        if (before != key_ids_text(*keyring_) + "/" + std::to_string(keyring_->send_id())) {
+            log_info("keys reloaded: accepting key id(s) " + key_ids_text(*keyring_) + ", sending with key id " +
+                     std::to_string(keyring_->send_id()));
+        }
+    } else if (fresh.no_auth != config_.no_auth) {
+        log_warning("reload: turning authentication on or off needs a restart; unchanged");
+    }
     config_.failback = fresh.failback;
     config_.failback_hold_down_ns = fresh.failback_hold_down_ns;
     config_.hooks_dir = fresh.hooks_dir;
@@ -446,7 +481,7 @@ int Daemon::run() {
         }
     }
     log_info("node " + std::to_string(node_->identity().node_id) + " (" + std::string(wire::to_string(config_.role)) +
-             ") started, " + (key_ ? "HMAC-SHA256 authentication" : "NO authentication") + ", " +
+             ") started, " + (keyring_ ? "HMAC-SHA256 authentication" : "NO authentication") + ", " +
              std::to_string(config_.addresses.size()) + " service address(es), protocol version " +
              std::to_string(wire::kHeartbeatVersion));
     sd_notify(0, "READY=1");
@@ -465,9 +500,9 @@ int Daemon::run() {
 
 }  // namespace
 
-int run_daemon(Config config, std::optional<wire::AuthKey> key, const std::string& config_path, bool summary_json) {
+int run_daemon(Config config, std::optional<wire::Keyring> keyring, const std::string& config_path, bool summary_json) {
     try {
-        Daemon daemon(std::move(config), std::move(key), config_path, summary_json);
+        Daemon daemon(std::move(config), std::move(keyring), config_path, summary_json);
         return daemon.run();
     } catch (const std::exception& error) {
         log_error(error.what());

@@ -52,7 +52,7 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
     detector_config.assumed_interval_ns = config_.interval_ns;
     detector_ = std::make_unique<detector::PeerDetector>(detector_config, start_ns, log);
     intake_ = std::make_unique<detector::BeatIntake>(*detector_, identity_.node_id, identity_.boot_epoch, links_.size(),
-                                                     config_.port, identity_.key);
+                                                     config_.port, identity_.keyring);
     role_ = std::make_unique<role::RoleMachine>(role_config(config_, identity_.node_id), log);
 
     detector_->subscribe([this](const detector::PeerChange& change) {
@@ -127,7 +127,9 @@ void Node::on_frame(std::size_t link, std::span<const std::uint8_t> frame, std::
 }
 
 std::uint64_t Node::authentication_failures() const {
-    return intake_->drops().get(wire::DropReason::bad_mac) + intake_->drops().get(wire::DropReason::auth_missing);
+    const auto& drops = intake_->drops();
+    return drops.get(wire::DropReason::bad_mac) + drops.get(wire::DropReason::auth_missing) +
+           drops.get(wire::DropReason::unknown_key_id);
 }
 
 role::PeerView Node::peer_view(std::int64_t now) const {

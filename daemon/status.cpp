@@ -96,6 +96,13 @@ nlohmann::json node_status(Node& node, const ProcessStatus& process, std::int64_
         [&](wire::DropReason reason, std::uint64_t count) { drops[std::string(wire::to_string(reason))] = count; });
     out["drops"] = drops;
     out["failback"] = to_string(config.failback);
+    // Keys: the ids we accept, the one we send with, the one the peer's
+    // newest accepted frame was signed with (docs/protocol.md, "Key rollover").
+    const wire::Keyring* keyring = node.identity().keyring;
+    const auto peer_key_id = node.intake().peer_key_id();
+    out["auth"] = {{"key_ids", keyring != nullptr ? keyring->ids() : std::vector<std::uint32_t>{}},
+                   {"send_key_id", keyring != nullptr ? nlohmann::json(keyring->send_id()) : nlohmann::json(nullptr)},
+                   {"peer_key_id", peer_key_id ? nlohmann::json(*peer_key_id) : nlohmann::json(nullptr)}};
     return out;
 }
 

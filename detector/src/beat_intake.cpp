@@ -3,10 +3,10 @@
 namespace fo::detector {
 
 BeatIntake::BeatIntake(PeerDetector& detector, std::uint32_t own_node_id, std::uint64_t own_epoch, std::size_t links,
-                       std::uint16_t port, const wire::AuthKey* key)
+                       std::uint16_t port, const wire::Keyring* keyring)
     : detector_(detector),
       own_node_id_(own_node_id),
-      options_{port, key},
+      options_{port, nullptr, keyring},
       sessions_(links, wire::LinkSession(own_epoch)) {}
 
 void BeatIntake::on_frame(std::size_t link, std::span<const std::uint8_t> frame, std::int64_t timestamp_ns) {
@@ -29,6 +29,9 @@ void BeatIntake::on_frame(std::size_t link, std::span<const std::uint8_t> frame,
         return;
     }
     ++accepted_;
+    if (heartbeat.mac_verified) {
+        peer_key_id_ = heartbeat.beat.key_id;
+    }
     // Every frame of the session is proof of life, whatever its type.
     detector_.on_beat(link, heartbeat.beat, timestamp_ns);
     if (frame_handler_) {

@@ -64,7 +64,7 @@ LibnetHeartbeatSender::~LibnetHeartbeatSender() = default;
 
 bool LibnetHeartbeatSender::send(const wire::Heartbeat& beat) {
     State& s = *state_;
-    wire::encode_heartbeat_payload(beat, s.options.key, s.payload);
+    wire::sign_heartbeat_payload(beat, s.options.keyring, s.payload);
     if (!s.build_udp()) {
         last_error_ = "libnet_build_udp: " + s.context.error();
         return false;

@@ -213,6 +213,40 @@ if chown 65534 "$dir/nobody.key" 2>/dev/null; then
   key_case key_owner "$dir/nobody.key" "key file $dir/nobody.key is owned by uid 65534, not root; run: chown root:root"
 fi
 
+echo "== the key directory (key rollover)"
+mkdir -m 700 "$dir/keys"
+cp "$dir/key" "$dir/keys/1.key" && chmod 600 "$dir/keys/1.key"
+key_dir() { # NAME SEND_ID_LINE: the good file on a key directory
+  good | sed "s|^auth_key_file = .*|auth_key_dir = \"$dir/keys\"\n$2|" >"$dir/$1.toml"
+}
+key_dir dir_ok 'auth_send_key_id = 1'
+expect_ok dir_ok
+bad_extra file_and_dir "auth_key_dir = \"$dir/keys\"" \
+  "file_and_dir.toml:1: key 'auth_key_dir': auth_key_file and auth_key_dir are both set: use one"
+key_dir dir_no_send_id ''
+expect_run dir_no_send_id 1 "key 'auth_key_dir': needs auth_send_key_id" \
+  "$FAILOVERD" --config "$dir/dir_no_send_id.toml" --check-config
+bad_extra send_id_no_dir 'auth_send_key_id = 1' \
+  "send_id_no_dir.toml:1: key 'auth_send_key_id': is only for auth_key_dir"
+bad_extra send_id_range 'auth_send_key_id = -1' \
+  "send_id_range.toml:1: key 'auth_send_key_id': must be between 0 and 4294967295"
+key_dir dir_missing_send 'auth_send_key_id = 2'
+expect_run dir_missing_send 1 "key 'auth_key_dir': key directory $dir/keys holds no key 2 \(2.key\) to send with; it holds key id\(s\) 1" \
+  "$FAILOVERD" --config "$dir/dir_missing_send.toml" --check-config
+cp "$dir/keys/1.key" "$dir/keys/02.key"
+key_dir dir_bad_name 'auth_send_key_id = 1'
+expect_run dir_bad_name 1 "key 'auth_key_dir': key directory $dir/keys: '02.key' is not named <id>.key" \
+  "$FAILOVERD" --config "$dir/dir_bad_name.toml" --check-config
+rm "$dir/keys/02.key"
+cp "$dir/keys/1.key" "$dir/keys/2.key" && chmod 640 "$dir/keys/2.key"
+key_dir dir_open_key 'auth_send_key_id = 1'
+expect_run dir_open_key 1 "key file $dir/keys/2.key is accessible by group or others \(mode 0640\)" \
+  "$FAILOVERD" --config "$dir/dir_open_key.toml" --check-config
+rm "$dir/keys/2.key"
+good | sed "s|^auth_key_file = .*|auth_key_dir = \"$dir/nowhere\"\nauth_send_key_id = 1|" >"$dir/dir_missing.toml"
+expect_run dir_missing 1 "key 'auth_key_dir': cannot open key directory $dir/nowhere" \
+  "$FAILOVERD" --config "$dir/dir_missing.toml" --check-config
+
 echo "== hostconfig"
 hostconfig_case() { # NAME CONTENT MAP PATTERN
   printf '%s\n' "$2" >"$dir/$1.hc"

@@ -89,7 +89,7 @@ expect_decode() {
   fi
 }
 expect_decode "a truncated record: libpcap's error, exit 1" 1 \
-  "truncated.pcap: truncated dump file; tried to read 130 captured bytes, only got 120" "$work/truncated.pcap"
+  "truncated.pcap: truncated dump file; tried to read 138 captured bytes, only got 128" "$work/truncated.pcap"
 expect_decode "a corrupt record: libpcap's error, exit 1" 1 \
   "corrupt.pcap: invalid packet capture length 2147483647, bigger than snaplen of 65535" "$work/corrupt.pcap"
 expect_decode "a nanosecond field over 1e9: reported as malformed" 0 \

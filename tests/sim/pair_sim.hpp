@@ -275,7 +275,7 @@ class PairSim {
     };
 
     explicit PairSim(SimOptions options)
-        : options_(std::move(options)), rng_(options_.seed), key_(testing::test_key()) {
+        : options_(std::move(options)), rng_(options_.seed), keyring_(wire::Keyring::single(testing::test_key())) {
         verbose_ = std::getenv("FO_SIM_VERBOSE") != nullptr;  // every log line to stderr
         for (int i = 0; i < 2; ++i) {
             Host& host = hosts_[i];
@@ -429,7 +429,7 @@ class PairSim {
         edges.wall_clock = [this] { return 1'700'000'000'000'000'000LL + now_; };
         edges.monotonic_clock = [this] { return now_; };
         edges.logger = [this, i](const std::string& line) { log_line(i, line); };
-        const daemon::NodeIdentity identity{h.config.node_id, inst->epoch, &key_};
+        const daemon::NodeIdentity identity{h.config.node_id, inst->epoch, &keyring_};
         inst->node = std::make_unique<daemon::Node>(h.config, identity, std::move(edges), now_);
         h.instance = std::move(inst);
         h.started_ns = now_;
@@ -1001,7 +1001,7 @@ class PairSim {
         frame.sender_gen = hosts_[from].gen;
         frame.sent_ns = now_;
         frame.beat = beat;
-        frame.bytes = testing::beat_frame(beat, &key_, endpoints(from, link));
+        frame.bytes = testing::beat_frame(beat, keyring_.send_key(), endpoints(from, link));
         const std::size_t index = recorded_.size();
         if (beat.type == wire::MessageType::released) {
             log_line(from, "sends " + describe(frame));
@@ -1141,7 +1141,7 @@ class PairSim {
   private:
     SimOptions options_;
     std::mt19937_64 rng_;
-    wire::AuthKey key_;
+    wire::Keyring keyring_;
     std::array<Host, 2> hosts_;
     std::priority_queue<Event, std::vector<Event>, Later> queue_;
     std::uint64_t next_order_ = 0;

@@ -33,8 +33,9 @@ class DetectorTest : public ::testing::Test {
         return config;
     }
 
-    void beat_on(std::size_t link, const wire::AuthKey* signer = nullptr) {
+    void beat_on(std::size_t link, const wire::AuthKey* signer = nullptr, std::uint32_t key_id = 0) {
         wire::Heartbeat beat = testing::sample_beat(++sequence_[link]);
+        beat.key_id = key_id;
         beat.node_id = 1;
         beat.link_id = static_cast<std::uint8_t>(link);
         beat.boot_epoch = epoch_;
@@ -60,9 +61,10 @@ class DetectorTest : public ::testing::Test {
     }
 
     testing::FakeClock clock_{1'000'000'000};
-    wire::AuthKey key_ = testing::test_key();
+    wire::Keyring keyring_ = wire::Keyring::single(testing::test_key());
+    const wire::AuthKey& key_ = *keyring_.send_key();
     PeerDetector detector_{config(), clock_.now_ns()};
-    BeatIntake intake_{detector_, 2, kOwnEpoch, 2, wire::kDefaultHeartbeatPort, &key_};
+    BeatIntake intake_{detector_, 2, kOwnEpoch, 2, wire::kDefaultHeartbeatPort, &keyring_};
     std::uint64_t sequence_[2] = {0, 0};
     std::uint64_t echoed_sequence_ = 0;
     std::uint64_t epoch_ = 77;
@@ -71,6 +73,23 @@ class DetectorTest : public ::testing::Test {
     std::vector<std::int64_t> peer_change_times_;  // the fake clock at each peer change
     std::vector<LinkChange> link_changes_;
 };
+
+TEST_F(DetectorTest, TheIntakeUsesTheKeyringAsItIsNowAndRecordsThePeersKeyId) {
+    EXPECT_FALSE(intake_.peer_key_id());
+    beat_on(kLan);
+    EXPECT_EQ(intake_.peer_key_id(), 0U);
+    const wire::AuthKey next = testing::other_key();
+    beat_on(kLan, &next, 5);  // the peer switched first: not held yet
+    EXPECT_EQ(intake_.drops().get(wire::DropReason::unknown_key_id), 1U);
+    EXPECT_EQ(intake_.peer_key_id(), 0U);
+    keyring_.add(5, testing::other_key());  // a reload, in place
+    beat_on(kLan, &next, 5);
+    EXPECT_EQ(intake_.peer_key_id(), 5U);
+    beat_on(kLan);  // key 0 still accepted
+    EXPECT_EQ(intake_.peer_key_id(), 0U);
+    EXPECT_EQ(intake_.accepted(), 3U);
+    EXPECT_EQ(intake_.drops().get(wire::DropReason::bad_mac), 0U);
+}
 
 TEST_F(DetectorTest, SteadyBeatsOnBothLinksAreAlive) {
     run_ms(2000, true, true);

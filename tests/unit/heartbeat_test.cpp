@@ -16,11 +16,12 @@ TEST(HeartbeatPayload, GoldenBytesWithoutKey) {
     beat.echo_epoch = 0xA1A2A3A4A5A6A7A8ULL;
     beat.echo_sequence = 258;
     beat.term = 7;
+    beat.key_id = 0x01020304;
     encode_heartbeat_payload(beat, nullptr, payload);
     const HeartbeatPayload expected{
         0x46, 0x4F, 0x48, 0x42,                          // magic "FOHB"
         0x02, 0x01, 0x01, 0x02,                          // version 2, type beat, role primary, state active
-        0x00, 0x00, 0x00, 0x58,                          // auth none, link 0, length 88
+        0x00, 0x00, 0x00, 0x60,                          // auth none, link 0, length 96
         0x00, 0x00, 0x00, 0x01,                          // node id 1
         0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,  // boot epoch
         0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8,  // echoed epoch
@@ -29,6 +30,8 @@ TEST(HeartbeatPayload, GoldenBytesWithoutKey) {
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07,  // term 7
         0x17, 0x97, 0x9C, 0xFE, 0x36, 0x39, 0x42, 0x40,  // tx time ns
         0x00, 0x00, 0x03, 0xE8,                          // interval 1000 us
+        0x00, 0x00, 0x00, 0x00,                          // generation 0
+        0x01, 0x02, 0x03, 0x04,                          // key id
         0x00, 0x00, 0x00, 0x00,                          // reserved
         0,    0,    0,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0, 0,  // no MAC
     };
@@ -56,6 +59,7 @@ TEST(HeartbeatFrame, RoundTripsEveryField) {
     beat.echo_sequence = 0xFFFFFFFFFFFFFFFEULL;
     beat.term = 0x8000000000000001ULL;
     beat.generation = 0xFEEDF00DU;
+    beat.key_id = 0xFFFFFFFEU;
     const auto frame = beat_frame(beat, &key);
     ASSERT_EQ(frame.size(), kHeartbeatFrameSize);
     auto decoded = decode_heartbeat_frame(frame, HeartbeatDecodeOptions{kDefaultHeartbeatPort, &key});

@@ -225,6 +225,7 @@ class Decoder final : public capture::PacketHandler {
                               {"tx_time_ns", beat.tx_time_ns},
                               {"interval_us", beat.interval_us},
                               {"auth", beat.auth == wire::AuthType::none ? "none" : "hmac-sha256-128"},
+                              {"key_id", beat.key_id},
                               {"source_mac", frame.endpoints.source_mac.to_string()},
                               {"source_ip", frame.endpoints.source_ip.to_string()},
                               {"destination_ip", frame.endpoints.destination_ip.to_string()},

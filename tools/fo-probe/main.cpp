@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
     watch_command->add_option("-w,--write", watch.write_file, "also write the captured beats to a pcap file");
     watch_command->add_option("-d,--duration", watch.duration_s, "seconds to watch (default: until Ctrl-C)")
         ->check(CLI::NonNegativeNumber);
-    watch_command->add_option("--key-file", watch.key_file, "shared key: verify MACs, count auth failures");
+    watch_command->add_option("--key-file", watch.key_file,
+                              "shared key: verify MACs (whatever key id a frame names), count auth failures");
     watch_command->add_option("--port", watch.port, "UDP port (default 1694)");
     watch_command->add_flag("--json", watch.json, "print the report as JSON");
     watch_command->add_flag("--arp", watch.arp, "also capture ARP: gratuitous, probes, requests, replies");
@@ -47,7 +48,8 @@ int main(int argc, char** argv) {
     decode.port = fo::wire::kDefaultHeartbeatPort;
     CLI::App* decode_command = app.add_subcommand("decode", "every heartbeat, ARP, VRRP and CARP frame of a pcap file");
     decode_command->add_option("file", decode.file, "the pcap or pcapng file")->required();
-    decode_command->add_option("--key-file", decode.key_file, "shared key: verify each heartbeat's MAC");
+    decode_command->add_option("--key-file", decode.key_file,
+                               "shared key: verify each heartbeat's MAC (whatever its key id)");
     decode_command->add_option("--port", decode.port, "UDP port (default 1694)");
     decode_command->add_flag("--json", decode.json, "print the frames as JSON");
 

@@ -68,6 +68,13 @@ void print_human(const nlohmann::json& status, std::ostream& out) {
             << rounded(link.at("interval_us").at("p50")) << " us p99 " << rounded(link.at("interval_us").at("p99"))
             << " us, sent " << link.at("beats_sent") << "\n";
     }
+    if (const auto auth = status.find("auth"); auth != status.end() && !auth->at("send_key_id").is_null()) {
+        out << "keys: accepting " << auth->at("key_ids").dump() << ", sending with " << auth->at("send_key_id")
+            << ", peer sends with " << (auth->at("peer_key_id").is_null() ? "-" : auth->at("peer_key_id").dump())
+            << "\n";
+    } else if (auth != status.end()) {
+        out << "keys: none (no authentication)\n";
+    }
     out << "addresses held: " << status.at("addresses_held").dump() << "\n";
     out << "counters: " << status.at("counters").dump() << "\n";
     out << "drops: " << status.at("drops").dump() << "\n";

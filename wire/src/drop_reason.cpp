@@ -45,6 +45,7 @@ std::string_view to_string(DropReason reason) {
         case DropReason::not_neighbor_advert: return "not_neighbor_advert";
         case DropReason::bad_neighbor_advert: return "bad_neighbor_advert";
         case DropReason::bad_icmpv6_checksum: return "bad_icmpv6_checksum";
+        case DropReason::unknown_key_id: return "unknown_key_id";
     }
     return "unknown";
 }

@@ -39,6 +39,8 @@ void write_fields(ByteWriter& writer, const Heartbeat& beat, AuthType auth) {
     writer.write_u64(beat.tx_time_ns);
     writer.write_u32(beat.interval_us);
     writer.write_u32(beat.generation);
+    writer.write_u32(beat.key_id);
+    writer.write_zeros(4);  // reserved
 }
 }  // namespace
 
@@ -79,6 +81,17 @@ void encode_heartbeat_payload(const Heartbeat& beat, const AuthKey* key,
     } else {
         writer.write_zeros(kMacSize);
     }
+}
+
+void sign_heartbeat_payload(const Heartbeat& beat, const Keyring* keyring,
+                            std::span<std::uint8_t, kHeartbeatPayloadSize> out) {
+    if (keyring == nullptr || keyring->send_key() == nullptr) {
+        encode_heartbeat_payload(beat, nullptr, out);
+        return;
+    }
+    Heartbeat signed_beat = beat;
+    signed_beat.key_id = keyring->send_id();
+    encode_heartbeat_payload(signed_beat, keyring->send_key(), out);
 }
 
 std::size_t encode_heartbeat_frame(const UdpEndpoints& endpoints, const Heartbeat& beat, const AuthKey* key,
@@ -148,6 +161,7 @@ DecodeResult<HeartbeatFrame> parse_heartbeat_frame(std::span<const std::uint8_t>
     reader.read_u64(beat.tx_time_ns);
     reader.read_u32(beat.interval_us);
     reader.read_u32(beat.generation);
+    reader.read_u32(beat.key_id);  // the 4 reserved bytes after it are signed, not interpreted
     return result;
 }
 
@@ -167,13 +181,30 @@ std::optional<DropReason> check_heartbeat_mac(HeartbeatFrame& frame, const AuthK
     return std::nullopt;
 }
 
+std::optional<DropReason> check_heartbeat_mac_with(HeartbeatFrame& frame, const Keyring* keyring) {
+    frame.mac_verified = false;
+    if (keyring == nullptr) {
+        return std::nullopt;
+    }
+    if (frame.beat.auth != AuthType::hmac_sha256_128) {
+        return DropReason::auth_missing;
+    }
+    const AuthKey* key = keyring->find(frame.beat.key_id);
+    if (key == nullptr) {
+        return DropReason::unknown_key_id;
+    }
+    return check_heartbeat_mac(frame, key);
+}
+
 DecodeResult<HeartbeatFrame> decode_heartbeat_frame(std::span<const std::uint8_t> frame,
                                                     const HeartbeatDecodeOptions& options) {
     auto parsed = parse_heartbeat_frame(frame, options.port);
     if (!parsed) {
         return parsed;
     }
-    if (auto drop = check_heartbeat_mac(parsed.value(), options.key)) {
+    const auto drop = options.keyring != nullptr ? check_heartbeat_mac_with(parsed.value(), options.keyring)
+                                                 : check_heartbeat_mac(parsed.value(), options.key);
+    if (drop) {
         return *drop;
     }
     return parsed;

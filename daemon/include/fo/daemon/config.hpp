@@ -9,6 +9,7 @@
 
 #include "fo/takeover/takeover.hpp"
 #include "fo/wire/heartbeat.hpp"
+#include "fo/wire/keyring.hpp"
 
 namespace fo::daemon {
 
@@ -28,7 +29,11 @@ struct Config {
     std::uint32_t miss_count = 3;
     std::int64_t initial_dead_time_ns = 5'000'000'000;
     std::uint16_t port = wire::kDefaultHeartbeatPort;
-    std::string auth_key_file;
+    std::string auth_key_file;  // one key, key id 0
+    /// Or a directory of keys `<id>.key`, sent with auth_send_key_id
+    /// (wire::Keyring; reloaded on SIGHUP: docs/protocol.md, "Key rollover").
+    std::string auth_key_dir;
+    std::optional<std::uint32_t> auth_send_key_id;
     bool no_auth = false;  // "auth = none": explicit, logged
     std::string hooks_dir;
     std::int64_t hook_timeout_ns = 10'000'000'000;
@@ -103,6 +108,11 @@ ConfigResult parse_hostconfig(const std::string& text, const std::string& source
 /// Reads (bounded, regular file only) and parses a hostconfig file.
 ConfigResult load_hostconfig_file(const std::string& path, const std::string& interface_map,
                                   const std::vector<HostInterface>& interfaces);
+
+/// The keys the configuration names (auth_key_file as key id 0, or every
+/// key of auth_key_dir), each file checked with `policy`; an empty result
+/// with no error when auth = "none". Errors as "ORIGIN: key 'k': ...".
+wire::KeyringLoadResult load_keyring(const Config& config, wire::KeyFilePolicy policy);
 
 std::string to_string(FailbackPolicy policy);
 

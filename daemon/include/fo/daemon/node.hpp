@@ -38,7 +38,7 @@ struct NodeEdges {
 struct NodeIdentity {
     std::uint32_t node_id = 0;
     std::uint64_t boot_epoch = 0;
-    const wire::AuthKey* key = nullptr;  // nullptr: --no-auth
+    const wire::Keyring* keyring = nullptr;  // nullptr: --no-auth; read at every frame (reloads)
 };
 
 struct NodeCounters {

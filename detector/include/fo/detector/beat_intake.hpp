@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -21,7 +22,7 @@ class BeatIntake {
     using FrameHandler = std::function<void(std::size_t link, const wire::HeartbeatFrame&, std::int64_t)>;
 
     BeatIntake(PeerDetector& detector, std::uint32_t own_node_id, std::uint64_t own_epoch, std::size_t links,
-               std::uint16_t port, const wire::AuthKey* key);
+               std::uint16_t port, const wire::Keyring* keyring);
 
     void on_accepted(FrameHandler handler) { frame_handler_ = std::move(handler); }
 
@@ -30,6 +31,9 @@ class BeatIntake {
     [[nodiscard]] const wire::DropCounters& drops() const { return drops_; }
     [[nodiscard]] std::uint64_t accepted() const { return accepted_; }
     [[nodiscard]] std::uint64_t own_frames() const { return own_frames_; }
+    /// The key id of the newest accepted frame that was verified (nullopt:
+    /// none yet, or no keyring).
+    [[nodiscard]] std::optional<std::uint32_t> peer_key_id() const { return peer_key_id_; }
     [[nodiscard]] const std::vector<wire::LinkSession>& sessions() const { return sessions_; }
     /// The echo for our next frame on `link` (wire::LinkSession::take_echo).
     std::pair<std::uint64_t, std::uint64_t> take_echo(std::size_t link) {
@@ -45,6 +49,7 @@ class BeatIntake {
     FrameHandler frame_handler_;
     std::uint64_t accepted_ = 0;
     std::uint64_t own_frames_ = 0;
+    std::optional<std::uint32_t> peer_key_id_;
 };
 
 }  // namespace fo::detector

@@ -5,6 +5,7 @@
 
 #include "fo/inject/transmitters.hpp"
 #include "fo/wire/auth.hpp"
+#include "fo/wire/keyring.hpp"
 
 namespace fo::inject {
 
@@ -13,7 +14,9 @@ struct HeartbeatSenderOptions {
     wire::Ipv4Address destination_ip;  // the peer, or a broadcast address
     wire::MacAddress destination_mac;  // the peer's, or ff:ff:ff:ff:ff:ff
     std::uint16_t port = wire::kDefaultHeartbeatPort;
-    const wire::AuthKey* key = nullptr;  // must outlive the sender; nullptr: unsigned (logged by the caller)
+    /// Must outlive the sender; read at every frame (a reload takes effect at
+    /// the next one). nullptr: unsigned (logged by the caller).
+    const wire::Keyring* keyring = nullptr;
 };
 
 /// libnet on one interface. The context and the Ethernet, IPv4 and UDP

@@ -7,6 +7,7 @@
 
 #include "fo/wire/auth.hpp"
 #include "fo/wire/drop_reason.hpp"
+#include "fo/wire/keyring.hpp"
 #include "fo/wire/udp_frame.hpp"
 
 namespace fo::wire {
@@ -17,8 +18,9 @@ inline constexpr std::uint32_t kHeartbeatMagic = 0x464F4842;  // "FOHB"
 /// Version 2 added the session echo (RFC 5880 6.8.6's "Your Discriminator"
 /// as the model) and the ownership term; version 1 frames are refused.
 inline constexpr std::uint8_t kHeartbeatVersion = 2;
-/// Fixed payload size: 72 bytes of fields plus the 16-byte MAC trailer.
-inline constexpr std::size_t kHeartbeatPayloadSize = 88;
+/// Fixed payload size: 80 bytes of fields (the last 4 reserved, zero) plus
+/// the 16-byte MAC trailer.
+inline constexpr std::size_t kHeartbeatPayloadSize = 96;
 inline constexpr std::size_t kHeartbeatAuthenticatedSize = kHeartbeatPayloadSize - kMacSize;
 inline constexpr std::size_t kHeartbeatFrameSize =
     kEthernetHeaderSize + kIpv4HeaderSize + kUdpHeaderSize + kHeartbeatPayloadSize;
@@ -57,6 +59,9 @@ struct Heartbeat {
     /// The sender's count of its own state changes since its boot: orders
     /// its frames across links (each link numbers its frames on its own).
     std::uint32_t generation = 0;
+    /// The id of the key that signed the frame (wire/keyring.hpp): the
+    /// receiver verifies with its key of that id. 0 for a single key file.
+    std::uint32_t key_id = 0;
 
     bool operator==(const Heartbeat&) const = default;
 };
@@ -78,6 +83,11 @@ struct HeartbeatFrame {
 void encode_heartbeat_payload(const Heartbeat& beat, const AuthKey* key,
                               std::span<std::uint8_t, kHeartbeatPayloadSize> out);
 
+/// Signs with the keyring's send key and writes its id into key_id (whatever
+/// beat.key_id holds); without a keyring the frame is unsigned.
+void sign_heartbeat_payload(const Heartbeat& beat, const Keyring* keyring,
+                            std::span<std::uint8_t, kHeartbeatPayloadSize> out);
+
 /// A whole Ethernet frame; returns its length or 0 when `out` is too small.
 std::size_t encode_heartbeat_frame(const UdpEndpoints& endpoints, const Heartbeat& beat, const AuthKey* key,
                                    std::span<std::uint8_t> out);
@@ -88,11 +98,17 @@ DecodeResult<HeartbeatFrame> parse_heartbeat_frame(std::span<const std::uint8_t>
 /// The authentication step. With a key: auth_missing or bad_mac on failure.
 /// Without a key (an explicit, logged choice of the operator) every frame passes
 /// unverified. Returns nullopt when the frame passes.
+/// A single key verifies whatever key id the frame names (fo-probe --key-file).
 std::optional<DropReason> check_heartbeat_mac(HeartbeatFrame& frame, const AuthKey* key);
+/// With a keyring: auth_missing, unknown_key_id (no key of the frame's key
+/// id) or bad_mac; without one (nullptr) every frame passes unverified.
+std::optional<DropReason> check_heartbeat_mac_with(HeartbeatFrame& frame, const Keyring* keyring);
 
 struct HeartbeatDecodeOptions {
     std::uint16_t port = kDefaultHeartbeatPort;
     const AuthKey* key = nullptr;
+    /// Takes precedence over `key` when set: the frame's key id picks the key.
+    const Keyring* keyring = nullptr;
 };
 
 /// parse_heartbeat_frame followed by check_heartbeat_mac.
