@@ -17,6 +17,8 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "config_files.hpp"
+
 namespace fo::daemon {
 
 namespace {
@@ -27,10 +29,6 @@ std::string format(double value) {
     char text[32];
     std::snprintf(text, sizeof text, value == std::floor(value) ? "%.0f" : "%g", value);
     return text;
-}
-
-std::string bounds_message(const DurationBounds& bounds) {
-    return "must be between " + format(bounds.minimum_ms) + " and " + format(bounds.maximum_ms) + " ms";
 }
 
 class Reader {
@@ -85,7 +83,7 @@ class Reader {
             return std::nullopt;
         }
         if (*value < bounds.minimum_ms || *value > bounds.maximum_ms) {
-            error(node, path, bounds_message(bounds));
+            error(node, path, detail::bounds_message(bounds));
             return std::nullopt;
         }
         return static_cast<std::int64_t>(std::llround(*value * kMs));
@@ -405,9 +403,13 @@ ConfigResult parse_config_toml(const std::string& text, const std::string& sourc
 namespace {
 constexpr std::size_t kMaximumConfigBytes = std::size_t{1024} * 1024;
 
-/// A configuration file: a regular file of bounded size, opened without
-/// blocking (a FIFO or a device is an error, not a hang).
-std::optional<std::string> read_bounded_file(const std::string& path, std::string& error) {
+}  // namespace
+
+std::string detail::bounds_message(const DurationBounds& bounds) {
+    return "must be between " + format(bounds.minimum_ms) + " and " + format(bounds.maximum_ms) + " ms";
+}
+
+std::optional<std::string> detail::read_bounded_file(const std::string& path, std::string& error) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         error = path + ": cannot read the configuration file (" + std::strerror(errno) + ")";
@@ -445,395 +447,16 @@ std::optional<std::string> read_bounded_file(const std::string& path, std::strin
     ::close(fd);
     return text;
 }
-}  // namespace
 
 ConfigResult load_config_file(const std::string& path, bool check) {
     std::string error;
-    auto text = read_bounded_file(path, error);
+    auto text = detail::read_bounded_file(path, error);
     if (!text) {
         ConfigResult result;
         result.errors.push_back(error);
         return result;
     }
     return parse_config_toml(*text, path, check);
-}
-
-}  // namespace fo::daemon
-
-namespace fo::daemon {
-
-namespace {
-
-bool is_interface_name(const std::string& name) {
-    // The kernel's rules (dev_valid_name): 1..15 bytes, not "." or "..", no
-    // '/', ':' or white space.
-    if (name.empty() || name.size() >= IFNAMSIZ || name == "." || name == "..") {
-        return false;
-    }
-    return std::none_of(name.begin(), name.end(), [](char c) {
-        return c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c)) != 0 ||
-               std::iscntrl(static_cast<unsigned char>(c)) != 0;
-    });
-}
-
-/// One mail address (what `sendmail -t` reads from the To: header): no
-/// line breaks, no spaces, no commas, local@domain.
-std::optional<std::string> mail_address_problem(const std::string& text) {
-    if (text.find_first_of("\r\n") != std::string::npos) {
-        return "contains a line break (it would be a header of the mail)";
-    }
-    const auto at = text.find('@');
-    const bool shape =
-        at != std::string::npos && at > 0 && at + 1 < text.size() && text.find('@', at + 1) == std::string::npos;
-    const bool characters = std::all_of(text.begin(), text.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return u > 0x20 && u < 0x7F && std::strchr("\"(),:;<>[\\]", c) == nullptr;
-    });
-    if (!shape || !characters || text.front() == '-') {
-        return "'" + text + "' is not a mail address (user@example.com)";
-    }
-    return std::nullopt;
-}
-
-bool is_multicast_or_reserved(wire::Ipv4Address address) {
-    return (address.value >> 28U) >= 0xEU;  // 224.0.0.0/4 multicast, 240.0.0.0/4 reserved and 255.255.255.255
-}
-bool is_loopback(wire::Ipv4Address address) {
-    return (address.value >> 24U) == 127U;
-}
-
-}  // namespace
-
-std::vector<std::string> validate(const Config& config, const HostFacts& host) {
-    std::vector<std::string> errors;
-    const auto error = [&](const std::string& key, const std::string& message) {
-        auto found = config.origins.find(key);
-        if (found == config.origins.end()) {
-            // A key inside a table ("link[0].peer"): the table's line.
-            const auto dot = key.rfind('.');
-            if (dot != std::string::npos) {
-                found = config.origins.find(key.substr(0, dot));
-            }
-        }
-        const std::string origin = found != config.origins.end() ? found->second : config.source;
-        errors.push_back(origin + ": key '" + key + "': " + message);
-    };
-    const auto duration = [&](const DurationBounds& bounds, std::int64_t value_ns) {
-        const double ms = static_cast<double>(value_ns) / static_cast<double>(kMs);
-        if (ms < bounds.minimum_ms || ms > bounds.maximum_ms) {
-            error(bounds.key, bounds_message(bounds));
-        }
-    };
-    duration(kIntervalBounds, config.interval_ns);
-    duration(kInitialDeadTimeBounds, config.initial_dead_time_ns);
-    duration(kHookTimeoutBounds, config.hook_timeout_ns);
-    duration(kHoldDownBounds, config.failback_hold_down_ns);
-    duration(kGarpIntervalBounds, config.garp.interval_ns);
-    duration(kGarpRefreshBounds, config.garp.refresh_interval_ns);
-    if (config.miss_count < 1 || config.miss_count > 255) {
-        error("miss_count", "must be between 1 and 255");
-    }
-
-    if (!config.auth_key_file.empty() && !config.auth_key_dir.empty()) {
-        error("auth_key_dir", "auth_key_file and auth_key_dir are both set: use one (a single key file is key id 0)");
-    } else if (config.no_auth && (!config.auth_key_file.empty() || !config.auth_key_dir.empty())) {
-        error("auth", std::string("auth = \"none\" and a key (") +
-                          (config.auth_key_file.empty() ? "auth_key_dir" : "auth_key_file") +
-                          ") are both set: remove one");
-    } else if (!config.no_auth && config.auth_key_file.empty() && config.auth_key_dir.empty()) {
-        error("auth_key_file", "is required, or auth_key_dir (or set auth = \"none\" to run without authentication)");
-    } else if (!config.auth_key_dir.empty() && !config.auth_send_key_id) {
-        error("auth_key_dir", "needs auth_send_key_id: the id of the key (<id>.key) to send with");
-    } else if (config.auth_key_dir.empty() && config.auth_send_key_id) {
-        error("auth_send_key_id", "is only for auth_key_dir (a single auth_key_file is key id 0)");
-    }
-
-    const auto check_interface = [&](const std::string& key, const std::string& name) {
-        if (!is_interface_name(name)) {
-            error(key, "'" + name + "' is not an interface name (1 to 15 characters, no '/', ':' or spaces)");
-            return;
-        }
-        if (host.interface_exists && !host.interface_exists(name)) {
-            error(key, "interface '" + name + "' does not exist on this host");
-        }
-    };
-    if (config.links.empty()) {
-        error("link", "at least one [[link]] with interface and peer is required (or --interface/--peer)");
-    }
-    if (config.links.size() > kMaximumLinks) {
-        error("link", std::to_string(config.links.size()) + " links; at most " + std::to_string(kMaximumLinks) +
-                          " (the frame's link id is 8 bits)");
-    }
-    std::map<std::string, std::size_t> link_interfaces;
-    std::map<std::uint32_t, std::size_t> link_peers;
-    const std::size_t links_checked = config.links.size() > kMaximumLinks ? 0 : config.links.size();
-    for (std::size_t i = 0; i < links_checked; ++i) {
-        const LinkConfig& link = config.links[i];
-        const std::string path = "link[" + std::to_string(i) + "]";
-        check_interface(path + ".interface", link.interface);
-        if (auto [at, fresh] = link_interfaces.emplace(link.interface, i); !fresh) {
-            error(path + ".interface",
-                  "interface '" + link.interface + "' is already link[" + std::to_string(at->second) + "]'s");
-        }
-        if (link.peer.value == 0 || (is_multicast_or_reserved(link.peer) && !link.broadcast) ||
-            is_loopback(link.peer)) {
-            error(path + ".peer", link.peer.to_string() + " is not a usable peer address");
-        } else if (!link.broadcast) {
-            if (auto [at, fresh] = link_peers.emplace(link.peer.value, i); !fresh) {
-                error(path + ".peer",
-                      "peer " + link.peer.to_string() + " is already link[" + std::to_string(at->second) + "]'s");
-            }
-            if (std::find(host.own_addresses.begin(), host.own_addresses.end(), link.peer) !=
-                host.own_addresses.end()) {
-                error(path + ".peer", link.peer.to_string() + " is this host's own address, not the peer's");
-            }
-        }
-    }
-    std::map<std::uint32_t, std::size_t> addresses;
-    for (std::size_t i = 0; i < config.addresses.size(); ++i) {
-        const takeover::ServiceAddress& address = config.addresses[i];
-        const std::string path = "address[" + std::to_string(i) + "]";
-        check_interface(path + ".interface", address.interface);
-        const wire::Ipv4Address ip = address.address;
-        if (address.prefix_length < 1 || address.prefix_length > 32) {
-            error(path + ".address", "prefix /" + std::to_string(address.prefix_length) + " is not 1 to 32");
-            continue;
-        }
-        const std::uint32_t host_mask =
-            address.prefix_length == 32 ? 0U : ~std::uint32_t{0} >> static_cast<unsigned>(address.prefix_length);
-        const bool subnet_edge =
-            address.prefix_length <= 30 && ((ip.value & host_mask) == 0 || (ip.value & host_mask) == host_mask);
-        if (ip.value == 0 || is_multicast_or_reserved(ip) || is_loopback(ip)) {
-            error(path + ".address",
-                  ip.to_string() +
-                      " cannot be a service address (unspecified, loopback, multicast, broadcast or reserved)");
-        } else if (subnet_edge) {
-            error(path + ".address", ip.to_string() + "/" + std::to_string(address.prefix_length) +
-                                         " is the network or broadcast address of its subnet");
-        }
-        if (auto [at, fresh] = addresses.emplace(ip.value, i); !fresh) {
-            error(path + ".address", ip.to_string() + " is already address[" + std::to_string(at->second) + "]");
-        }
-    }
-
-    if (!config.status_socket.empty() && config.status_socket.size() >= sizeof(sockaddr_un::sun_path)) {
-        error("status_socket", "the path is " + std::to_string(config.status_socket.size()) +
-                                   " bytes; a Unix socket path holds at most " +
-                                   std::to_string(sizeof(sockaddr_un::sun_path) - 1));
-    }
-    if (!config.control_group.empty() && host.group_exists && !host.group_exists(config.control_group)) {
-        error("control_group", "group '" + config.control_group + "' does not exist on this host");
-    }
-    if (config.sendmail.empty() || config.sendmail.front() != '/') {
-        error("sendmail", "'" + config.sendmail + "' must be an absolute path");
-    }
-    if (!config.hooks_dir.empty() && config.hooks_dir.front() != '/') {
-        error("hooks_dir", "'" + config.hooks_dir + "' must be an absolute path");
-    }
-    if (!config.mail_recipient.empty()) {
-        if (auto problem = mail_address_problem(config.mail_recipient)) {
-            error("mail_recipient", *problem);
-        }
-    }
-    return errors;
-}
-
-}  // namespace fo::daemon
-
-namespace fo::daemon {
-
-namespace {
-struct HostconfigLine {
-    std::string value;
-    std::size_t line = 0;
-};
-
-std::vector<std::string> split_words(const std::string& text) {
-    std::istringstream in(text);
-    std::vector<std::string> words;
-    for (std::string word; in >> word;) {
-        words.push_back(word);
-    }
-    return words;
-}
-
-bool contains(const HostInterface& interface, wire::Ipv4Address address) {
-    const std::uint32_t mask =
-        interface.prefix_length == 0 ? 0 : ~std::uint32_t{0} << static_cast<unsigned>(32 - interface.prefix_length);
-    return (interface.address.value & mask) == (address.value & mask);
-}
-}  // namespace
-
-ConfigResult parse_hostconfig(const std::string& text, const std::string& source, const std::string& interface_map,
-                              const std::vector<HostInterface>& interfaces) {
-    ConfigResult result;
-    std::map<std::string, HostconfigLine> keys;
-    std::istringstream in(text);
-    std::size_t number = 0;
-    for (std::string line; std::getline(in, line);) {
-        ++number;
-        const auto start = line.find_first_not_of(" \t");
-        if (start == std::string::npos || line[start] == '#') {
-            continue;
-        }
-        const auto equals = line.find('=');
-        if (equals == std::string::npos) {
-            continue;  // not a KEY=VALUE line; hostconfig holds other things too
-        }
-        std::string key = line.substr(start, equals - start);
-        std::string value = line.substr(equals + 1);
-        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
-            value = value.substr(1, value.size() - 2);
-        }
-        keys[key] = HostconfigLine{value, number};
-    }
-    std::map<std::string, std::string> renames;
-    {
-        std::string map_text = interface_map;
-        std::replace(map_text.begin(), map_text.end(), ',', ' ');
-        for (const std::string& pair : split_words(map_text)) {
-            const auto equals = pair.find('=');
-            if (equals == std::string::npos || !is_interface_name(pair.substr(0, equals)) ||
-                !is_interface_name(pair.substr(equals + 1))) {
-                result.errors.push_back("--interface-map: '" + pair +
-                                        "' is not HOSTCONFIG_NAME=INTERFACE (en0=eth0), each a plain interface name");
-                continue;
-            }
-            renames[pair.substr(0, equals)] = pair.substr(equals + 1);
-        }
-    }
-    const auto error = [&](const std::string& key, const std::string& message) {
-        const auto found = keys.find(key);
-        const std::size_t line = found != keys.end() ? found->second.line : 0;
-        result.errors.push_back(source + ":" + std::to_string(line) + ": key '" + key + "': " + message);
-    };
-    const auto interface_reaching = [&](wire::Ipv4Address address) -> const HostInterface* {
-        for (const HostInterface& interface : interfaces) {
-            if (contains(interface, address)) {
-                return &interface;
-            }
-        }
-        return nullptr;
-    };
-
-    Config config;
-    config.source = source;
-    const auto origin = [&](const std::string& key) {
-        const auto found = keys.find(key);
-        return source + ":" + std::to_string(found != keys.end() ? found->second.line : 0) + " (" + key + ")";
-    };
-    if (auto mail = keys.find("FAILOVER_EMAIL_RECIPIENT"); mail != keys.end()) {
-        config.mail_recipient = mail->second.value;
-        config.origins["mail_recipient"] = origin("FAILOVER_EMAIL_RECIPIENT");
-    }
-    const bool has_pairs = keys.count("FAILOVER_PEER_IP_PAIRS") != 0;
-    const bool has_broadcast = keys.count("FAILOVER_BCAST_IPS") != 0;
-    if (has_pairs && has_broadcast) {
-        error("FAILOVER_BCAST_IPS",
-              "FAILOVER_PEER_IP_PAIRS (a secondary) and FAILOVER_BCAST_IPS (a primary) are both set: keep one");
-        return result;
-    }
-    if (auto pairs = keys.find("FAILOVER_PEER_IP_PAIRS"); pairs != keys.end()) {
-        config.role = wire::Role::secondary;
-        if (split_words(pairs->second.value).empty()) {
-            error("FAILOVER_PEER_IP_PAIRS", "is empty: give INTERFACE:ADDRESS pairs (en0:192.168.254.165)");
-        }
-        for (const std::string& pair : split_words(pairs->second.value)) {
-            const auto colon = pair.find(':');
-            const auto ip =
-                colon == std::string::npos ? std::nullopt : wire::Ipv4Address::parse(pair.substr(colon + 1));
-            if (!ip) {
-                error("FAILOVER_PEER_IP_PAIRS", "'" + pair + "' is not INTERFACE:ADDRESS (en0:192.168.254.165)");
-                continue;
-            }
-            std::string interface = pair.substr(0, colon);
-            if (auto renamed = renames.find(interface); renamed != renames.end()) {
-                interface = renamed->second;
-            }
-            if (!is_interface_name(interface)) {
-                error("FAILOVER_PEER_IP_PAIRS",
-                      "'" + pair + "': '" + interface + "' is not an interface name (1 to 15 characters, no '/')");
-                continue;
-            }
-            config.origins["link[" + std::to_string(config.links.size()) + "]"] = origin("FAILOVER_PEER_IP_PAIRS");
-            config.origins["address[" + std::to_string(config.addresses.size()) + "]"] =
-                origin("FAILOVER_PEER_IP_PAIRS");
-            int prefix = 24;
-            for (const HostInterface& local : interfaces) {
-                if (local.name == interface) {
-                    prefix = local.prefix_length;
-                }
-            }
-            config.addresses.push_back(takeover::ServiceAddress{interface, *ip, prefix});
-            config.links.push_back(LinkConfig{interface, *ip, false});
-        }
-        auto peer = keys.find("FAILOVER_PEER_IP");
-        if (peer == keys.end()) {
-            error("FAILOVER_PEER_IP", "is required with FAILOVER_PEER_IP_PAIRS (the primary's private-link address)");
-        } else if (auto ip = wire::Ipv4Address::parse(peer->second.value)) {
-            if (const HostInterface* local = interface_reaching(*ip)) {
-                config.origins["link[" + std::to_string(config.links.size()) + "]"] = origin("FAILOVER_PEER_IP");
-                config.links.push_back(LinkConfig{local->name, *ip, false});
-            } else {
-                error("FAILOVER_PEER_IP", peer->second.value + " is on no subnet of this host's interfaces");
-            }
-        } else {
-            error("FAILOVER_PEER_IP", "'" + peer->second.value + "' is not an IPv4 address");
-        }
-    } else if (auto broadcast = keys.find("FAILOVER_BCAST_IPS"); broadcast != keys.end()) {
-        config.role = wire::Role::primary;
-        if (split_words(broadcast->second.value).empty()) {
-            error("FAILOVER_BCAST_IPS", "is empty: give the broadcast or peer address of each link");
-        }
-        for (const std::string& word : split_words(broadcast->second.value)) {
-            const auto ip = wire::Ipv4Address::parse(word);
-            if (!ip) {
-                error("FAILOVER_BCAST_IPS", "'" + word + "' is not an IPv4 address");
-                continue;
-            }
-            const HostInterface* local = interface_reaching(*ip);
-            if (local == nullptr) {
-                error("FAILOVER_BCAST_IPS", word + " is on no subnet of this host's interfaces");
-                continue;
-            }
-            config.origins["link[" + std::to_string(config.links.size()) + "]"] = origin("FAILOVER_BCAST_IPS");
-            config.links.push_back(LinkConfig{local->name, *ip, (ip->value & 0xFFU) == 0xFFU});
-        }
-        // Apple's model: the service address is the primary's own address on
-        // its public link (the first of FAILOVER_BCAST_IPS), the one the
-        // secondary names in FAILOVER_PEER_IP_PAIRS. Managing it is what lets a
-        // returning primary wait for the secondary instead of colliding.
-        if (!config.links.empty()) {
-            for (const HostInterface& local : interfaces) {
-                if (local.name == config.links.front().interface) {
-                    config.origins["address[0]"] = origin("FAILOVER_BCAST_IPS");
-                    config.addresses.push_back(
-                        takeover::ServiceAddress{local.name, local.address, local.prefix_length});
-                    break;
-                }
-            }
-        }
-    } else {
-        result.errors.push_back(source +
-                                ": neither FAILOVER_PEER_IP_PAIRS (secondary) nor FAILOVER_BCAST_IPS "
-                                "(primary) is set");
-    }
-    if (result.errors.empty()) {
-        result.config = config;
-    }
-    return result;
-}
-
-ConfigResult load_hostconfig_file(const std::string& path, const std::string& interface_map,
-                                  const std::vector<HostInterface>& interfaces) {
-    std::string error;
-    auto text = read_bounded_file(path, error);
-    if (!text) {
-        ConfigResult result;
-        result.errors.push_back(error);
-        return result;
-    }
-    return parse_hostconfig(*text, path, interface_map, interfaces);
 }
 
 }  // namespace fo::daemon
