@@ -1,6 +1,3 @@
-#include "fo/daemon/config.hpp"
-#include "config_files.hpp"
-
 #include <fcntl.h>
 #include <net/if.h>
 #include <sys/socket.h>
@@ -17,6 +14,8 @@
 #include <set>
 #include <sstream>
 
+#include "config_files.hpp"
+#include "fo/daemon/config.hpp"
 
 // validate(): every check of a Config, whatever it came from (file, hostconfig, flags).
 
@@ -25,7 +24,6 @@ namespace fo::daemon {
 namespace {
 
 constexpr std::int64_t kMs = 1'000'000;
-
 
 /// One mail address (what `sendmail -t` reads from the To: header): no
 /// line breaks, no spaces, no commas, local@domain.

@@ -1,6 +1,3 @@
-#include "fo/daemon/config.hpp"
-#include "config_files.hpp"
-
 #include <fcntl.h>
 #include <net/if.h>
 #include <sys/socket.h>
@@ -17,6 +14,8 @@
 #include <set>
 #include <sstream>
 
+#include "config_files.hpp"
+#include "fo/daemon/config.hpp"
 
 // Apple's /etc/hostconfig FAILOVER_* keys.
 
