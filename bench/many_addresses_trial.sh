@@ -10,6 +10,9 @@
 #                        resolution, truncated: up to 1 ms too early)
 #   first_garp_ms        the same for the first address
 #   probes               RFC 5227 probes the secondary sent during the capture
+#   dead_before_cut      times the secondary declared the peer dead while settling (should be 0)
+# FO_GARP_RATE=N sets garp.frames_per_second (default: the daemon's);
+# FO_KEEP_LOG=FILE keeps the secondary's log of a --one trial.
 # Root; not run by CI. Prints one JSON line per trial and a summary (median,
 # min, max per count) and writes it to --json.
 #   bash bench/many_addresses_trial.sh [--trials 10] [--counts "1 1000"] [--build DIR] [--json FILE]
@@ -65,6 +68,7 @@ fo_failover_pair 10 3 2000 >&2
 W=$FO_WORKDIR
 extra_address() { echo "198.18.$((($1 + 1) / 250)).$((($1 + 1) % 250 + 1))"; }
 for role in primary secondary; do
+  [[ -z ${FO_GARP_RATE:-} ]] || sed -i "s/^interval_ms = 50$/interval_ms = 50\nframes_per_second = $FO_GARP_RATE/" "$W/$role.toml"
   for ((i = 0; i < COUNT - 1; i++)); do
     printf '\n[[address]]\ninterface = "lan0"\naddress = "%s/32"\n' "$(extra_address "$i")"
   done >>"$W/$role.toml"
@@ -85,22 +89,37 @@ watch=$FO_LAST_PID
 fo_wait_for "probing" "$W/outage.log" 10 >&2
 fo_wait_for "watching" "$W/watch.log" 10 >&2
 sleep 0.5
+cut_ms=$(($(date +%s%3N) % 86400000))
 ip -n "$primary" link set priv0 down
 ip -n "$lan" link set p-lan down
 fo_wait_exit "$probe" 25 >&2 || true
 fo_wait_exit "$watch" 15 >&2 || true
 fo_wait_status secondary ".addresses_held | length == $COUNT" 10 >&2 || true
-decision_ms=$(fo_log_ms "$(grep -m1 -- '-> DEAD' "$W/secondary.log")")
+# The decision: the first "peer: ... -> DEAD" after the cut.
+decision_ms= dead_before_cut=0
+while read -r line; do
+  at=$(fo_log_ms "$line")
+  if ((at < cut_ms)); then dead_before_cut=$((dead_before_cut + 1)); continue; fi
+  decision_ms=$at
+  break
+done < <(grep -- 'peer: .* -> DEAD' "$W/secondary.log")
+if [[ -z $decision_ms ]]; then
+  grep -- '-> DEAD' "$W/secondary.log" >&2 || true
+  echo "no decision after the cut at $cut_ms" >&2
+  exit 1
+fi
+[[ -z ${FO_KEEP_LOG:-} ]] || cp "$W/secondary.log" "$FO_KEEP_LOG"
 jq -c --argjson count "$COUNT" --argjson decision "$decision_ms" --arg mac "$secondary_mac" \
+  --argjson dead_before_cut "$dead_before_cut" \
   --slurpfile outage "$W/outage.out" --argjson held "$(fo_status secondary '.addresses_held | length')" '
   [.arp[] | select(.sender_mac == $mac)] as $ours
   | [$ours[] | select(.kind == "gratuitous-request")] as $garps
   | ($garps | group_by(.sender_ip) | map({ip: .[0].sender_ip, t: (map(.time_ns) | min)})) as $first
-  | def since_decision(ns): ((ns / 1e6) % 86400000) - $decision;
+  | def since_decision(ns): (ns / 1e6) as $ms | $ms - 86400000 * (($ms / 86400000) | floor) - $decision;
   {count: $count, held: $held, first_outage_ms: $outage[0].outage_ms,
    dual_owner_ms: $outage[0].dual_owner_ms,
    first_garp_ms: (if ($garps | length) > 0 then since_decision($garps[0].time_ns) else null end),
    last_first_garp_ms: (if ($first | length) > 0 then since_decision($first | map(.t) | max) else null end),
    announced: ($first | length), probes: ([$ours[] | select(.kind == "probe")] | length),
-   arp_dropped: .arp_dropped,
+   arp_dropped: .arp_dropped, dead_before_cut: $dead_before_cut,
    failed: (($first | length) != $count or $held != $count or $outage[0].outage_ms == 0)}' "$W/watch.out"

@@ -9,9 +9,10 @@ namespace fo::takeover {
 /// Service addresses through rtnetlink (libnl-route-3): RTM_NEWADDR with
 /// IFA_F_NODAD and a label, RTM_DELADDR; carrier from the link flags.
 /// add_all and remove_all batch on a raw rtnetlink socket of their own: the
-/// requests go back to back (the first address alone, then chunks of
-/// kBatchChunk in one sendmsg each), the acks are read after each chunk and
-/// matched to their address by sequence number.
+/// requests go back to back (the first address alone, then chunks of 64 in
+/// one sendmsg each); after each chunk the error answers are read and
+/// matched to their address by sequence number, up to the ack of the
+/// chunk's last request (rtnetlink answers every failed request anyway).
 class NetlinkAddressManager final : public AddressManager {
   public:
     /// Throws std::runtime_error when the netlink socket cannot be opened.
