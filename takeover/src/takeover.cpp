@@ -158,7 +158,6 @@ void TakeoverController::acquire_addresses(const std::string& reason, Done done)
     added_.assign(config_.addresses.size(), false);
     std::string errors;
     std::size_t failed = 0;
-
     // The first round of announcements goes as the acks arrive: the first
     // address is announced before the kernel has the last one.
     addresses_.add_all(config_.addresses, config_.label_suffix, [&](std::size_t index, const std::string& error) {
