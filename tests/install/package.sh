@@ -26,26 +26,34 @@ purge_package() {
     DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq fastfailover >"$W/purge.log" 2>&1 || cat "$W/purge.log"
   fi
 }
-trap 'status=$?; purge_package; (exit $status); fo_cleanup' EXIT
+trap 'status=$?; set +e; purge_package; (exit "$status"); fo_cleanup' EXIT
 
-echo "== build the package (dpkg-buildpackage -b) from a copy of the tree"
-mkdir -p "$W/pkg/src"
-if git -C "$SOURCE_DIR" rev-parse --git-dir >/dev/null 2>&1; then
-  (cd "$SOURCE_DIR" && git ls-files -co --exclude-standard -z | xargs -0 tar -cf - --no-recursion) | tar -xf - -C "$W/pkg/src"
+# FO_PACKAGE_DEB=FILE skips the build and tests that package, and
+# FO_PACKAGE_KEEP=DIR keeps a copy of the one built (to iterate on this test;
+# the test command always builds).
+if [[ -n "${FO_PACKAGE_DEB:-}" ]]; then
+  mkdir -p "$W/pkg" && cp "$FO_PACKAGE_DEB" "$W/pkg/"
 else
-  tar -C "$SOURCE_DIR" --exclude='./build*' -cf - . | tar -xf - -C "$W/pkg/src"
+  echo "== build the package (dpkg-buildpackage -b) from a copy of the tree"
+  mkdir -p "$W/pkg/src"
+  if git -C "$SOURCE_DIR" rev-parse --git-dir >/dev/null 2>&1; then
+    (cd "$SOURCE_DIR" && git ls-files -co --exclude-standard -z | tar --null --no-recursion -T - -cf -) | tar -xf - -C "$W/pkg/src"
+  else
+    tar -C "$SOURCE_DIR" --exclude='./build*' -cf - . | tar -xf - -C "$W/pkg/src"
+  fi
+  rm -rf "$W/pkg/src/build" "$W/pkg/src"/build-*
+  start=$SECONDS
+  if ! (cd "$W/pkg/src" && DEB_BUILD_OPTIONS="parallel=$(nproc) nocheck noddebs" dpkg-buildpackage -b -uc -us) \
+    >"$W/dpkg-buildpackage.log" 2>&1; then
+    tail -n 60 "$W/dpkg-buildpackage.log"
+    echo "FAIL: dpkg-buildpackage"
+    exit 1
+  fi
+  echo "   built in $((SECONDS - start)) s"
 fi
-rm -rf "$W/pkg/src/build" "$W/pkg/src"/build-*
-start=$SECONDS
-if ! (cd "$W/pkg/src" && DEB_BUILD_OPTIONS="parallel=$(nproc) nocheck noddebs" dpkg-buildpackage -b -uc -us) \
-  >"$W/dpkg-buildpackage.log" 2>&1; then
-  tail -n 60 "$W/dpkg-buildpackage.log"
-  echo "FAIL: dpkg-buildpackage"
-  exit 1
-fi
-echo "   built in $((SECONDS - start)) s"
 deb=$(ls "$W"/pkg/fastfailover_*.deb)
 echo "   $(basename "$deb")"
+[[ -z "${FO_PACKAGE_KEEP:-}" ]] || cp "$deb" "$FO_PACKAGE_KEEP/"
 fo_check "the package's version is the project's ($VERSION, debian/changelog = project(VERSION))" \
   test "$(dpkg-deb -f "$deb" Version)" == "$VERSION"
 depends=$(dpkg-deb -f "$deb" Depends)
@@ -99,10 +107,9 @@ done
 
 echo "== --check-config on the shipped examples, in a namespace that has their eth0 and eth1"
 fo_host examples examples
-for interface in eth0 eth1; do
-  ip -n "$examples" link add "$interface" type dummy
-  ip -n "$examples" link set "$interface" up
-done
+ip -n "$examples" link add eth0 type veth peer name eth1 # both ends inside the namespace
+ip -n "$examples" link set eth0 up
+ip -n "$examples" link set eth1 up
 for daemon in heartbeatd failoverd; do
   fo_check "$daemon --check-config on /etc/fastfailover/$daemon.toml (the shipped example)" \
     ip netns exec "$examples" "/usr/sbin/$daemon" --config "/etc/fastfailover/$daemon.toml" --check-config
