@@ -62,6 +62,8 @@ for library in libpcap0.8 libnet1 libnl-route-3-200 libssl3 libsystemd0 libstdc+
   fo_check "Depends (from dpkg-shlibdeps) names $library" grep -q "$library" <<<"$depends"
 done
 dpkg-deb --ctrl-tarfile "$deb" | tar -xf - -C "$W" ./conffiles
+fo_check "the prerm stops the daemons on removal" grep -q "systemctl stop heartbeatd.service failoverd.service" \
+  <(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./prerm)
 for conffile in /etc/fastfailover/heartbeatd.toml /etc/fastfailover/failoverd.toml; do
   fo_check "$conffile is a conffile" grep -qx "$conffile" "$W/conffiles"
 done
