@@ -18,7 +18,10 @@
 #     node2 by gratuitous ARP; the client reaches the address (fo-probe); stop runs
 #     PreRel and PostRel;
 #  7. monitor with check_carrier: the address held on a link without carrier
-#     is a failure (OCF_ERR_GENERIC).
+#     is a failure (OCF_ERR_GENERIC);
+#  8. a move (stop on node1, start on node2) seen by the client with fo-probe:
+#     the answering MAC changes once, never two owners, and the outage lies
+#     between the probe window and the whole stop + start (printed).
 # usage: ocf_agent.sh HEARTBEATD FO_PROBE ... (fo-address is found in the
 # build tree next to heartbeatd's directory)
 HEARTBEATD=$1 FO_PROBE=$2
@@ -195,8 +198,35 @@ fo_check "monitor on a link without carrier: OCF_ERR_GENERIC (1)" [ "$(agent "$n
 fo_check "monitor with check_carrier=false: OCF_SUCCESS" \
   [ "$(agent "$node1" monitor OCF_RESKEY_check_carrier=false)" = 0 ]
 fo_check "stop on node1: OCF_SUCCESS" [ "$(agent "$node1" stop)" = 0 ]
+ip -n "$lan" link set n1-lan up
+
+# 8. A move as Pacemaker makes it (stop on node1, then start on node2), seen
+# by the client with fo-probe at 1 ms: one owner at a time, and an outage
+# inside the stop + start, at least the probe window (claimed after probing).
+# fo-probe's own ARP probes for the address must not veto the start.
+fo_check "start on node1: OCF_SUCCESS" [ "$(agent "$node1" start)" = 0 ]
+fo_check "the client reaches node1" client_answers_from "$node1_mac"
+fo_spawn "$client" "$W/move" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --until-recovered --duration 20 --json
+probe=$FO_LAST_PID
+fo_wait_for "probing" "$W/move.log" 10
+sleep 0.3 # a baseline of replies from node1 (not synchronisation)
+t0=$(date +%s%3N)
+stopped=$(agent "$node1" stop)
+started=$(agent "$node2" start OCF_RESKEY_probe_ms=100)
+t1=$(date +%s%3N)
+fo_check "stop on node1 and start on node2: OCF_SUCCESS" [ "$stopped$started" = 00 ]
+fo_check "fo-probe saw the outage end" fo_wait_exit "$probe" 25
+echo "move by the agent: stop + start took $((t1 - t0)) ms;" \
+  "$(jq -c '{outage_ms, owner_changes: [.owner_changes[].to], dual_owner_ms}' "$W/move.out")"
+fo_check "the answering MAC changed from node1 to node2" \
+  jq -e --arg a "$node1_mac" --arg b "$node2_mac" '[.owner_changes[].to] == [$a, $b]' "$W/move.out"
+fo_check "never two owners during the move" jq -e '.dual_owner_windows == []' "$W/move.out"
+fo_check "outage at least the 100 ms probe window, at most the stop + start" \
+  jq -e ".outage_ms >= 100 and .outage_ms <= $((t1 - t0))" "$W/move.out"
+fo_check "stop on node2: OCF_SUCCESS" [ "$(agent "$node2" stop)" = 0 ]
 
 if ((FO_FAILURES > 0)); then
+  tail -n 30 "$W/agent.log"
   for log in ocf-tester ocf-tester-standins agent; do
     echo "== $log.log"
     tail -n 60 "$W/$log.log"

@@ -10,9 +10,7 @@ std::optional<wire::MacAddress> conflicting_sender(std::span<const std::uint8_t>
     if (!arp || arp->sender_mac == own_mac || arp->ethernet_source == own_mac) {
         return std::nullopt;
     }
-    const bool holder_speaks = arp->sender_ip == address;
-    const bool rival_probe = arp->kind() == wire::ArpKind::probe && arp->target_ip == address;
-    if (holder_speaks || rival_probe) {
+    if (arp->sender_ip == address) {
         return arp->sender_mac;
     }
     return std::nullopt;
