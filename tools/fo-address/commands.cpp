@@ -105,7 +105,10 @@ int acquire(const Options& options) {
     takeover::TakeoverConfig config;
     config.addresses = {options.address};
     config.label_suffix = options.label_suffix;
-    config.garp = takeover::GarpSchedule{options.garp_count - 1, options.garp_interval_ns, 0, options.garp_reply_form};
+    config.garp.repeat = options.garp_count - 1;  // after the first one
+    config.garp.interval_ns = options.garp_interval_ns;
+    config.garp.refresh_interval_ns = 0;  // a one-shot process: no refresh while held
+    config.garp.also_reply_form = options.garp_reply_form;
     takeover::TakeoverController controller(
         config, addresses, hooks, notifier, [&arp](const std::string&) { return &arp; }, scheduler, log_line);
     const auto on_signal = [&] {
