@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "fo/takeover/health_check.hpp"
 #include "fo/takeover/takeover.hpp"
 #include "fo/wire/heartbeat.hpp"
 #include "fo/wire/keyring.hpp"
@@ -47,6 +48,8 @@ struct Config {
     std::vector<LinkConfig> links;
     std::vector<takeover::ServiceAddress> addresses;
     takeover::GarpSchedule garp;
+    /// [[check]]: the service's own health (takeover/health_check.hpp).
+    std::vector<takeover::CheckConfig> checks;
     /// Where each key came from, for messages: "FILE:LINE" or
     /// "command line (--interval)". Keys as in the TOML ("link[1].peer").
     std::map<std::string, std::string> origins;
@@ -64,6 +67,10 @@ inline constexpr DurationBounds kHookTimeoutBounds{"hook_timeout_ms", 1, 3'600'0
 inline constexpr DurationBounds kHoldDownBounds{"failback_hold_down_ms", 0, 86'400'000};
 inline constexpr DurationBounds kGarpIntervalBounds{"garp.interval_ms", 1, 60'000};
 inline constexpr DurationBounds kGarpRefreshBounds{"garp.refresh_interval_ms", 0, 86'400'000};
+inline constexpr DurationBounds kCheckIntervalBounds{"interval_ms", 10, 3'600'000};
+inline constexpr DurationBounds kCheckTimeoutBounds{"timeout_ms", 1, 3'600'000};
+inline constexpr std::uint32_t kMaximumCheckCount = 100;  // fall, rise
+inline constexpr std::size_t kMaximumChecks = 64;
 /// The frame's link id is 8 bits.
 inline constexpr std::size_t kMaximumLinks = 256;
 
