@@ -47,7 +47,8 @@ TEST(RoleHealth, HolderWhoseCheckFailsHandsOverAndThePeerTakesOverWithoutTimeout
     EXPECT_TRUE(notified(actions, "service check failing: handed over")) << kinds(actions);
     EXPECT_TRUE(Harness::has(actions, Kind::send_released)) << kinds(actions);
     EXPECT_EQ(primary.machine().hold(), HoldState::releasing);
-    EXPECT_EQ(primary.machine().last_change()->reason, "service check failing (db): handing over");
+    EXPECT_EQ(primary.machine().last_change().value_or(RoleChange{}).reason,
+              "service check failing (db): handing over");
 
     // The secondary hears "released" (state releasing) while the primary is
     // alive: it takes over at once, no detector timeout involved.
@@ -81,7 +82,7 @@ TEST(RoleHealth, PrimaryStartingWithAFailingCheckSaysReleasingAndNeverAcquires) 
     EXPECT_FALSE(Harness::has(actions, Kind::acquire)) << kinds(actions);
     EXPECT_TRUE(Harness::has(actions, Kind::send_released)) << kinds(actions);
     EXPECT_EQ(primary.machine().hold(), HoldState::releasing);
-    EXPECT_EQ(primary.machine().last_change()->reason, "service check failing (db)");
+    EXPECT_EQ(primary.machine().last_change().value_or(RoleChange{}).reason, "service check failing (db)");
     // Recovery: starting again, and the standby's state lets it acquire.
     primary.machine().on_health(true, "", primary.now);
     primary.frame(SenderState::standby, 0);
