@@ -411,6 +411,9 @@ void Daemon::reload() {
     const bool restart_needed = fresh.links.size() != config_.links.size() ||
                                 fresh.addresses.size() != config_.addresses.size() ||
                                 fresh.interval_ns != config_.interval_ns || fresh.role != config_.role;
+    if (fresh.checks != config_.checks) {
+        log_warning("reload: [[check]] changes need a restart; the running checks stay");
+    }
     log_info(std::string("configuration reloaded from ") + config_path_ +
              (restart_needed ? "; links, addresses, interval and role changes need a restart" : ""));
 }

@@ -26,6 +26,7 @@ struct CheckConfig {
     std::uint32_t rise = 2;  // consecutive successes before a failing check passes
     /// "tcp 127.0.0.1:5432" or the command line, for logs and status.
     [[nodiscard]] std::string target() const;
+    bool operator==(const CheckConfig&) const = default;
 };
 
 struct CheckOutcome {
