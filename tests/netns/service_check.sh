@@ -61,9 +61,13 @@ fo_check "the answering MAC moved to the secondary" \
   jq -e ".owner_changes[-1].to == \"$secondary_mac\"" "$W/outage1.out"
 fo_check "the secondary holds within 2 x interval + the check's detection time" \
   jq -e ".owner_changes[-1].to == \"$secondary_mac\" and ((.owner_changes[-1].at_ns - $died_ns) / 1e6 | . > 0 and . <= $bound_ms)" "$W/outage1.out"
-handover="$(fo_status secondary '.last_change.reason')/$(($(fo_status secondary '.counters.times_peer_dead') - dead_before))"
-echo "   secondary's takeover reason / times it saw the primary dead since: $handover"
-fo_check "a handover (releasing), not a timeout" test "$handover" == "primary handed over (releasing)/0"
+# A timeout takeover says "peer dead: every link silent". The peer-dead count
+# is shown, not asserted: a CPU hog on the shared machine can stall a beat
+# for 3 intervals after the handover, which is not what this test is about
+# (the pair simulation asserts it exactly).
+echo "   secondary's primary-dead episodes since the service died: $(($(fo_status secondary '.counters.times_peer_dead') - dead_before))"
+fo_check "a handover (releasing), not a timeout" \
+  test "$(fo_status secondary '.last_change.reason')" == "primary handed over (releasing)"
 fo_check "the primary is releasing and holds nothing" \
   test "$(fo_status primary '.state')/$(fo_status primary '.addresses_held | length')" == releasing/0
 fo_check "the primary's status names the failing check" \
