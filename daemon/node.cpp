@@ -102,7 +102,13 @@ void Node::on_health_change() {
     now_ = at;
     role_->on_health(health_->healthy(), health_->failing(), at);
     if (!deciding_) {
-        decide(at);  // a failing check hands over at once, not at the next tick
+        // A failing check hands over at once, not at the next tick. The
+        // detector is not ticked here: frames may wait unread in the capture
+        // (the daemon reads them on its tick), and deadlines checked without
+        // them would see a live peer dead. The peer view may lag by up to
+        // one of our intervals, as between any two ticks.
+        role_->evaluate(peer_view(at), at);
+        run_actions(at);
     }
 }
 
