@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fo/takeover/health_check.hpp"
@@ -48,6 +49,7 @@ struct Config {
     std::vector<LinkConfig> links;
     std::vector<takeover::ServiceAddress> addresses;
     takeover::GarpSchedule garp;
+    takeover::ProbeBound probe;
     /// [[check]]: the service's own health (takeover/health_check.hpp).
     std::vector<takeover::CheckConfig> checks;
     /// Where each key came from, for messages: "FILE:LINE" or
@@ -67,6 +69,10 @@ inline constexpr DurationBounds kHookTimeoutBounds{"hook_timeout_ms", 1, 3'600'0
 inline constexpr DurationBounds kHoldDownBounds{"failback_hold_down_ms", 0, 86'400'000};
 inline constexpr DurationBounds kGarpIntervalBounds{"garp.interval_ms", 1, 60'000};
 inline constexpr DurationBounds kGarpRefreshBounds{"garp.refresh_interval_ms", 0, 86'400'000};
+/// Gratuitous ARP frames per second across all addresses (GarpPacer).
+inline constexpr std::pair<std::int64_t, std::int64_t> kGarpRateBounds{1, 10'000'000};
+/// Addresses probed per RFC 5227 probe period (takeover::ProbeBound).
+inline constexpr std::pair<std::int64_t, std::int64_t> kProbeSampleBounds{1, 65'536};
 inline constexpr DurationBounds kCheckIntervalBounds{"interval_ms", 10, 3'600'000};
 inline constexpr DurationBounds kCheckTimeoutBounds{"timeout_ms", 1, 3'600'000};
 inline constexpr std::uint32_t kMaximumCheckCount = 100;  // fall, rise
