@@ -25,6 +25,7 @@
 #include "fo/runtime/log.hpp"
 #include "fo/runtime/process.hpp"
 #include "fo/takeover/carrier_watch.hpp"
+#include "fo/takeover/check_executor.hpp"
 #include "fo/takeover/hook_runner.hpp"
 #include "fo/takeover/netlink_addresses.hpp"
 #include "fo/takeover/notifier.hpp"
@@ -135,6 +136,7 @@ class Daemon {
     std::unique_ptr<takeover::DirectoryHookRunner> hooks_;
     std::unique_ptr<takeover::MailNotifier> notifier_;
     std::map<std::string, std::unique_ptr<inject::LibnetArpSender>> arp_senders_;
+    std::unique_ptr<takeover::LoopCheckExecutor> checks_;  // [[check]]: commands and TCP connects on the loop
     std::unique_ptr<Node> node_;
     runtime::EventLoop::TimerId detector_timer_ = -1;
     std::int64_t armed_deadline_ns_ = 0;
@@ -193,6 +195,11 @@ void Daemon::setup() {
     edges.wall_clock = runtime::realtime_ns;
     edges.monotonic_clock = [this] { return now(); };
     edges.logger = [](const std::string& line) { log_info(line); };
+    // Health checks ([[check]]): the node runs them through this executor.
+    if (!config_.checks.empty()) {
+        checks_ = std::make_unique<takeover::LoopCheckExecutor>(loop_, [](const std::string& line) { log_info(line); });
+        edges.checks = checks_.get();
+    }
 
     // Start clean: a daemon (re)starting never holds addresses it did not
     // acquire in this run, so a primary plugged back in cannot collide.
@@ -404,6 +411,9 @@ void Daemon::reload() {
     const bool restart_needed = fresh.links.size() != config_.links.size() ||
                                 fresh.addresses.size() != config_.addresses.size() ||
                                 fresh.interval_ns != config_.interval_ns || fresh.role != config_.role;
+    if (fresh.checks != config_.checks) {
+        log_warning("reload: [[check]] changes need a restart; the running checks stay");
+    }
     log_info(std::string("configuration reloaded from ") + config_path_ +
              (restart_needed ? "; links, addresses, interval and role changes need a restart" : ""));
 }

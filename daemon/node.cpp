@@ -92,6 +92,26 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
         const auto [epoch, sequence] = intake_->take_echo(link);
         return inject::Echo{epoch, sequence};
     });
+    if (!config_.checks.empty() && edges_.checks != nullptr) {
+        health_ = std::make_unique<takeover::HealthMonitor>(
+            config_.checks, *edges_.checks, *edges_.scheduler, [this] { return clock_now(); }, log);
+        health_->on_change([this] { on_health_change(); });
+    }
+}
+
+void Node::on_health_change() {
+    const std::int64_t at = clock_now();
+    now_ = at;
+    role_->on_health(health_->healthy(), health_->failing(), at);
+    if (!deciding_) {
+        // A failing check hands over at once, not at the next tick. The
+        // detector is not ticked here: frames may wait unread in the capture
+        // (the daemon reads them on its tick), and deadlines checked without
+        // them would see a live peer dead. The peer view may lag by up to
+        // one of our intervals, as between any two ticks.
+        role_->evaluate(peer_view(at), at);
+        run_actions(at);
+    }
 }
 
 void Node::on_frame(std::size_t link, std::span<const std::uint8_t> frame, std::int64_t arrival_ns) {
@@ -169,6 +189,12 @@ void Node::tick(std::int64_t now) {
 
 void Node::decide(std::int64_t now) {
     now_ = now;
+    deciding_ = true;
+    if (health_ && !health_started_) {
+        health_started_ = true;
+        health_->start();  // results that come at once are fed before this decision
+    }
+    deciding_ = false;
     // Deadlines first: a decision on a view older than `now` (after a stall,
     // with the deadline timer not yet run) would trust a silent peer.
     detector_->on_tick(now);

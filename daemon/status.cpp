@@ -37,6 +37,33 @@ nlohmann::json link_status(Node& node, const ProcessStatus& process, std::size_t
           {"replacements", session.replacements()}}},
         {"peer_mac", i < process.peer_macs.size() ? process.peer_macs[i] : "broadcast"}};
 }
+/// The [[check]]s: the node's verdict and each check's state.
+nlohmann::json health_status(const Node& node, std::int64_t now) {
+    const takeover::HealthMonitor* health = node.health();
+    const auto unable = node.role().cannot_serve();
+    nlohmann::json out = {{"healthy", health == nullptr || health->healthy()},
+                          {"failing", health == nullptr ? "" : health->failing()},
+                          {"can_serve", !unable.has_value()},
+                          {"cannot_serve_reason", unable.value_or("")},
+                          {"checks", nlohmann::json::array()}};
+    for (std::size_t i = 0; health != nullptr && i < health->checks().size(); ++i) {
+        const auto& check = health->checks()[i];
+        const auto& status = health->statuses()[i];
+        out["checks"].push_back(
+            {{"name", check.name},
+             {"target", check.target()},
+             {"state", takeover::to_string(status.state)},
+             {"last_result", status.last_detail},
+             {"consecutive_ok", status.consecutive_ok},
+             {"consecutive_failed", status.consecutive_failed},
+             {"runs", status.runs},
+             {"failures", status.failures},
+             {"state_changes", status.state_changes},
+             {"last_change_age_ms",
+              status.last_change_ns == 0 ? -1.0 : static_cast<double>(now - status.last_change_ns) / 1e6}});
+    }
+    return out;
+}
 }  // namespace
 
 nlohmann::json node_status(Node& node, const ProcessStatus& process, std::int64_t now) {
@@ -96,6 +123,7 @@ nlohmann::json node_status(Node& node, const ProcessStatus& process, std::int64_
         [&](wire::DropReason reason, std::uint64_t count) { drops[std::string(wire::to_string(reason))] = count; });
     out["drops"] = drops;
     out["failback"] = to_string(config.failback);
+    out["health"] = health_status(node, now);
     // Keys: the ids we accept, the one we send with, the one the peer's
     // newest accepted frame was signed with (docs/protocol.md, "Key rollover").
     const wire::Keyring* keyring = node.identity().keyring;

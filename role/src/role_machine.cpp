@@ -106,7 +106,7 @@ void RoleMachine::set_hold(HoldState state, const std::string& reason) {
     }
 }
 
-void RoleMachine::on_peer_frame(const wire::Heartbeat& beat, std::int64_t /*now*/) {
+void RoleMachine::on_peer_frame(const wire::Heartbeat& beat, std::int64_t now) {
     highest_term_ = std::max(highest_term_, beat.term);
     // The session's window accepts frames out of order (RFC 4303): one older
     // than the newest of its link says nothing about the peer's present.
@@ -129,6 +129,12 @@ void RoleMachine::on_peer_frame(const wire::Heartbeat& beat, std::int64_t /*now*
     }
     peer_generation_ = std::make_pair(beat.boot_epoch, beat.generation);
     peer_state_ = beat.state;
+    if (beat.state == wire::SenderState::releasing && peer_up_since_ns_ != 0) {
+        // It cannot serve (its service link or a check): the failback
+        // hold-down counts from when it last said so, so a primary whose
+        // service flaps does not bounce the addresses either.
+        peer_up_since_ns_ = now;
+    }
     peer_role_ = beat.role;
     peer_node_ = beat.node_id;
     peer_term_ = beat.term;
@@ -172,6 +178,24 @@ void RoleMachine::on_carrier(bool service_carrier, bool link_came_back, std::int
     if (link_came_back) {
         carrier_back_ns_ = now;
     }
+}
+
+void RoleMachine::on_health(bool healthy, const std::string& failing, std::int64_t /*now*/) {
+    if (healthy != service_healthy_) {
+        log(healthy ? std::string("service checks pass again") : "service check failing: " + failing);
+    }
+    service_healthy_ = healthy;
+    failing_checks_ = failing;
+}
+
+std::optional<std::string> RoleMachine::cannot_serve() const {
+    if (!service_carrier_) {
+        return std::string("our service link is down");
+    }
+    if (!service_healthy_) {
+        return "service check failing (" + failing_checks_ + ")";
+    }
+    return std::nullopt;
 }
 
 void RoleMachine::on_claim(std::uint32_t address, std::int64_t now) {
@@ -357,16 +381,18 @@ void RoleMachine::evaluate(const PeerView& peer, std::int64_t now) {
 }
 
 void RoleMachine::evaluate_secondary(const PeerView& peer, std::int64_t now) {
-    if (hold_ == HoldState::active && !service_carrier_ && !config_.addresses.empty()) {
-        // We cannot serve without it; the primary, if it is there, can.
-        release("our service link is down: handing back", true, HoldState::standby);
+    const auto unable = cannot_serve();
+    if (hold_ == HoldState::active && unable && !config_.addresses.empty()) {
+        // We cannot serve; the primary, if it is there, can.
+        release(*unable + ": handing back", true, HoldState::standby);
         return;
     }
-    if (hold_ == HoldState::standby && !service_carrier_) {
+    if (hold_ == HoldState::standby && unable) {
         if (!cannot_stand_by_notified_) {
             cannot_stand_by_notified_ = true;
-            notify("cannot stand by", "our service link is down: no takeover is possible until it is back");
+            notify("cannot stand by", *unable + ": no takeover is possible until it is back");
         }
+        probing_since_ns_ = 0;  // probes of a node that could not take say nothing when it can
         return;
     }
     cannot_stand_by_notified_ = false;
@@ -409,17 +435,25 @@ void RoleMachine::evaluate_secondary(const PeerView& peer, std::int64_t now) {
 }
 
 void RoleMachine::evaluate_primary(const PeerView& peer, std::int64_t now) {
-    if (!service_carrier_) {
+    if (const auto unable = cannot_serve()) {
         if (hold_ == HoldState::active) {
-            release("our service link is down: handing over", true, HoldState::releasing);
+            release(*unable + ": handing over", true, HoldState::releasing);
+            releasing_for_check_ = service_carrier_;
         } else if (hold_ == HoldState::starting) {
-            set_hold(HoldState::releasing, "service link down");
+            set_hold(HoldState::releasing, service_carrier_ ? *unable : "service link down");
+            releasing_for_check_ = service_carrier_;
             actions_.push_back(Action{Action::Kind::send_released, {}, {}, false});
+        }
+        if (!service_healthy_ && !cannot_stand_by_notified_) {
+            cannot_stand_by_notified_ = true;
+            notify("service check failing: handed over",
+                   *unable + ": the addresses are the secondary's until the check passes again");
         }
         return;
     }
+    cannot_stand_by_notified_ = false;
     if (hold_ == HoldState::releasing) {
-        set_hold(HoldState::starting, "service link back");
+        set_hold(HoldState::starting, releasing_for_check_ ? "service checks pass again" : "service link back");
     }
     if (hold_ != HoldState::starting) {
         return;

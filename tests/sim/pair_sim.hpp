@@ -13,8 +13,9 @@
 //     works in both directions and both daemons run unpaused: allowed only
 //     for `dual_bound(tier)` after the heal (see SimOptions).
 //  2. liveness: one healthy node, the other out (stopped, paused, service
-//     carrier down or unheard on every link) for longer than the detection
-//     bound, and no ARP answer possible for the address: the healthy one
+//     carrier down, its service check failing, or unheard on every link)
+//     for longer than the detection bound (plus the check's detection time
+//     when the pair runs a service check), and no ARP answer possible for the address: the healthy one
 //     holds. And after both were healthy and connected for `converge_ns`,
 //     exactly one holds.
 //  3. replays: an adversary re-injects recorded frames; one that must be
@@ -86,6 +87,11 @@ struct SimOptions {
     /// ActiveSecondaryLosingItsServiceLinkHandsBack). False exempts it.
     bool expect_secondary_handover_on_carrier_loss = true;
     bool check_convergence = true;
+    /// > 0: each node runs one [[check]] of its own service (set_service) at
+    /// this interval, with these fall/rise counts.
+    std::int64_t check_interval_ns = 0;
+    std::uint32_t check_fall = 2;
+    std::uint32_t check_rise = 2;
 };
 
 /// Statistics over all scenarios of a test binary run.
@@ -220,6 +226,21 @@ class PairSim {
         int host_;
     };
 
+    /// The service's check on one host: answers at once with whether the
+    /// test has the host's service up (set_service).
+    class SimCheckExecutor final : public takeover::CheckExecutor {
+      public:
+        SimCheckExecutor(PairSim& sim, int host) : sim_(sim), host_(host) {}
+        void start(std::size_t, const takeover::CheckConfig&, Done done) override {
+            const bool up = sim_.hosts_[host_].service_up;
+            done(takeover::CheckOutcome{up, up ? "connected" : "Connection refused"});
+        }
+
+      private:
+        PairSim& sim_;
+        int host_;
+    };
+
     class SimScheduler final : public takeover::Scheduler {
       public:
         SimScheduler(PairSim& sim, int host) : sim_(sim), host_(host) {}
@@ -241,6 +262,7 @@ class PairSim {
         std::vector<std::unique_ptr<SimTransmitter>> transmitters;
         std::unique_ptr<SimArp> arp;
         std::unique_ptr<SimScheduler> scheduler;
+        std::unique_ptr<SimCheckExecutor> checks;
         std::unique_ptr<daemon::Node> node;
     };
 
@@ -260,6 +282,7 @@ class PairSim {
         std::unique_ptr<Instance> instance;
         std::uint64_t gen = 0;  // instance generation: events of older ones are dropped
         bool paused = false;
+        bool service_up = true;  // what its service check finds (with check_interval_ns)
         std::vector<std::function<void()>> deferred;
         std::deque<Captured> capture;
         std::int64_t armed_deadline = -1;
@@ -316,6 +339,18 @@ class PairSim {
         config.addresses = {takeover::ServiceAddress{"lan0", wire::Ipv4Address{kServiceIp}, 24}};
         config.garp.repeat = 3;
         config.garp.interval_ns = 50 * kMs;
+        if (options_.check_interval_ns > 0) {
+            takeover::CheckConfig check;
+            check.name = "service";
+            check.kind = takeover::CheckConfig::Kind::tcp;
+            check.address = wire::Ipv4Address{0x7F000001};
+            check.port = 25;
+            check.interval_ns = options_.check_interval_ns;
+            check.timeout_ns = options_.check_interval_ns;
+            check.fall = options_.check_fall;
+            check.rise = options_.check_rise;
+            config.checks.push_back(check);
+        }
         return config;
     }
 
@@ -418,6 +453,7 @@ class PairSim {
         }
         inst->arp = std::make_unique<SimArp>(*this, i);
         inst->scheduler = std::make_unique<SimScheduler>(*this, i);
+        inst->checks = std::make_unique<SimCheckExecutor>(*this, i);
         SimArp* arp = inst->arp.get();
         edges.arp_for = [arp](const std::string& interface) -> inject::ArpTransmitter* {
             return interface == "lan0" ? arp : nullptr;
@@ -429,6 +465,7 @@ class PairSim {
         edges.wall_clock = [this] { return 1'700'000'000'000'000'000LL + now_; };
         edges.monotonic_clock = [this] { return now_; };
         edges.logger = [this, i](const std::string& line) { log_line(i, line); };
+        edges.checks = inst->checks.get();
         const daemon::NodeIdentity identity{h.config.node_id, inst->epoch, &keyring_};
         inst->node = std::make_unique<daemon::Node>(h.config, identity, std::move(edges), now_);
         h.instance = std::move(inst);
@@ -517,6 +554,25 @@ class PairSim {
             after_activity(i);
         }
         touch_health();
+    }
+    /// The service on host `i` (the database, the mail server) dies or comes
+    /// back; its check finds out at its next run.
+    void set_service(int i, bool up) {
+        Host& h = hosts_[i];
+        if (h.service_up == up) {
+            return;
+        }
+        log_line(i, std::string("service ") + (up ? "up" : "down"));
+        h.service_up = up;
+        touch_health();
+    }
+    /// From a change of the service to the check's verdict, at most.
+    [[nodiscard]] std::int64_t check_detection_ns() const {
+        if (options_.check_interval_ns == 0) {
+            return 0;
+        }
+        return static_cast<std::int64_t>(std::max(options_.check_fall, options_.check_rise) + 1) *
+               options_.check_interval_ns;
     }
     /// Cut (or restore) `link` in the direction from -> to.
     void set_cut(int from, std::size_t link, bool cut) {
@@ -791,7 +847,7 @@ class PairSim {
                 }
                 const std::int64_t arp_quiet = std::max({hy.out_since, arp_answer_until_[y], gap_until_[y]});
                 // A slow hook (simulated) delays the acquisition by its run time.
-                const std::int64_t bound = options_.detection_bound_ns + hook_time(x);
+                const std::int64_t bound = options_.detection_bound_ns + hook_time(x) + check_detection_ns();
                 if (now_ - arp_quiet >= bound && now_ - hx.healthy_since >= options_.initial_dead_ns + bound &&
                     !holds(x)) {
                     fail("invariant 2: " + host_name(x) + " is healthy and " + host_name(y) + " has been out for " +
@@ -800,7 +856,7 @@ class PairSim {
                 }
             }
         }
-        const std::int64_t converge = options_.converge_ns + hook_time(0) + hook_time(1);
+        const std::int64_t converge = options_.converge_ns + hook_time(0) + hook_time(1) + check_detection_ns();
         if (options_.check_convergence && fc && healthy(0) && healthy(1) && now_ - healed_at_ >= converge &&
             now_ - std::max(hosts_[0].healthy_since, hosts_[1].healthy_since) >= converge && holds(0) == holds(1)) {
             fail(std::string("invariant 2b: both healthy and connected for ") + ms(options_.converge_ns) + ", yet " +
@@ -875,11 +931,12 @@ class PairSim {
 
     [[nodiscard]] bool healthy(int i) const {
         const Host& h = hosts_[i];
-        return h.running() && !h.paused && h.addresses.carrier_up[kLan];
+        return h.running() && !h.paused && h.addresses.carrier_up[kLan] && service_ok(i);
     }
+    [[nodiscard]] bool service_ok(int i) const { return options_.check_interval_ns == 0 || hosts_[i].service_up; }
     [[nodiscard]] bool out_for(int y) const {
         const Host& h = hosts_[y];
-        return !h.running() || h.paused || !h.addresses.carrier_up[kLan] ||
+        return !h.running() || h.paused || !h.addresses.carrier_up[kLan] || !service_ok(y) ||
                (!connected(y, kLan) && !connected(y, kPriv));
     }
     /// Recomputes the health clocks after anything that changes them.

@@ -77,6 +77,16 @@ void print_human(const nlohmann::json& status, std::ostream& out) {
     } else if (auth != status.end()) {
         out << "keys: none (no authentication)\n";
     }
+    if (const auto health = status.find("health"); health != status.end()) {
+        for (const auto& check : health->at("checks")) {
+            out << "check " << check.at("name").get<std::string>() << ": " << check.at("state").get<std::string>()
+                << " (" << check.at("target").get<std::string>() << ": " << check.at("last_result").get<std::string>()
+                << ")\n";
+        }
+        if (!health->at("can_serve").get<bool>()) {
+            out << "cannot serve: " << health->at("cannot_serve_reason").get<std::string>() << "\n";
+        }
+    }
     out << "addresses held: " << status.at("addresses_held").dump() << "\n";
     out << "counters: " << status.at("counters").dump() << "\n";
     out << "drops: " << status.at("drops").dump() << "\n";

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "fo/takeover/health_check.hpp"
 #include "fo/takeover/takeover.hpp"
 #include "fo/wire/heartbeat.hpp"
 #include "fo/wire/keyring.hpp"
@@ -49,6 +50,8 @@ struct Config {
     std::vector<takeover::ServiceAddress> addresses;
     takeover::GarpSchedule garp;
     takeover::ProbeBound probe;
+    /// [[check]]: the service's own health (takeover/health_check.hpp).
+    std::vector<takeover::CheckConfig> checks;
     /// Where each key came from, for messages: "FILE:LINE" or
     /// "command line (--interval)". Keys as in the TOML ("link[1].peer").
     std::map<std::string, std::string> origins;
@@ -70,6 +73,10 @@ inline constexpr DurationBounds kGarpRefreshBounds{"garp.refresh_interval_ms", 0
 inline constexpr std::pair<std::int64_t, std::int64_t> kGarpRateBounds{1, 10'000'000};
 /// Addresses probed per RFC 5227 probe period (takeover::ProbeBound).
 inline constexpr std::pair<std::int64_t, std::int64_t> kProbeSampleBounds{1, 65'536};
+inline constexpr DurationBounds kCheckIntervalBounds{"interval_ms", 10, 3'600'000};
+inline constexpr DurationBounds kCheckTimeoutBounds{"timeout_ms", 1, 3'600'000};
+inline constexpr std::uint32_t kMaximumCheckCount = 100;  // fall, rise
+inline constexpr std::size_t kMaximumChecks = 64;
 /// The frame's link id is 8 bits.
 inline constexpr std::size_t kMaximumLinks = 256;
 

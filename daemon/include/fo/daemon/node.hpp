@@ -14,6 +14,7 @@
 #include "fo/detector/peer_detector.hpp"
 #include "fo/inject/beat_emitter.hpp"
 #include "fo/role/role_machine.hpp"
+#include "fo/takeover/health_check.hpp"
 #include "fo/takeover/takeover.hpp"
 
 namespace fo::daemon {
@@ -33,6 +34,9 @@ struct NodeEdges {
     // hooks ran in the background); unset: the time of the last entry point.
     std::function<std::int64_t()> monotonic_clock;
     std::function<void(const std::string&)> logger;
+    // Runs the [[check]]s (a child process, a TCP connect); needed when the
+    // configuration has checks, else unused.
+    takeover::CheckExecutor* checks = nullptr;
 };
 
 struct NodeIdentity {
@@ -88,6 +92,8 @@ class Node {
     [[nodiscard]] const NodeIdentity& identity() const { return identity_; }
     [[nodiscard]] const NodeCounters& counters() const { return counters_; }
     [[nodiscard]] role::PeerView peer_view(std::int64_t now) const;
+    /// The [[check]]s; nullptr when none is configured.
+    [[nodiscard]] const takeover::HealthMonitor* health() const { return health_.get(); }
 
   private:
     struct LinkState {
@@ -102,6 +108,7 @@ class Node {
     [[nodiscard]] std::int64_t clock_now() const;
     void send_released();
     [[nodiscard]] bool service_carrier() const;
+    void on_health_change();
 
     Config config_;
     NodeIdentity identity_;
@@ -112,6 +119,9 @@ class Node {
     std::unique_ptr<role::RoleMachine> role_;
     std::unique_ptr<takeover::TakeoverController> takeover_;
     std::unique_ptr<inject::BeatEmitter> emitter_;
+    std::unique_ptr<takeover::HealthMonitor> health_;
+    bool health_started_ = false;  // the checks start at the first decide()
+    bool deciding_ = false;
     std::int64_t now_ = 0;               // of the entry point running: detector callbacks carry no time
     bool authentication_alarm_ = false;  // raised once per episode of failures without the peer
     NodeCounters counters_;

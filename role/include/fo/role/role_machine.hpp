@@ -105,6 +105,11 @@ class RoleMachine {
     /// Our carrier: whether every service interface has it, and whether a link
     /// just came back (the peer's beats have not had time to arrive yet).
     void on_carrier(bool service_carrier, bool link_came_back, std::int64_t now);
+    /// The service's own health checks ([[check]]): whether every one passes,
+    /// and the names of the failing ones. Like a lost service link, a failing
+    /// check makes the holder hand over at once and a standby unable to take
+    /// over ("cannot stand by").
+    void on_health(bool healthy, const std::string& failing, std::int64_t now);
     /// An ARP frame from another MAC claiming one of our service addresses.
     void on_claim(std::uint32_t address, std::int64_t now);
     /// Decide: after every input and on every tick.
@@ -134,6 +139,9 @@ class RoleMachine {
     [[nodiscard]] std::uint64_t term() const { return term_; }
     [[nodiscard]] bool stopping() const { return stopping_; }
     [[nodiscard]] bool busy() const { return pending_ != Pending::none; }
+    /// Why we cannot serve the addresses now (service link down, a failing
+    /// check), or nothing.
+    [[nodiscard]] std::optional<std::string> cannot_serve() const;
 
     // Status.
     [[nodiscard]] const RoleConfig& config() const { return config_; }
@@ -187,6 +195,9 @@ class RoleMachine {
     std::optional<std::pair<std::uint64_t, std::uint32_t>> peer_generation_;  // (boot epoch, newest generation)
 
     bool service_carrier_ = true;
+    bool service_healthy_ = true;
+    std::string failing_checks_;
+    bool releasing_for_check_ = false;  // primary: `releasing` because of a check, not the service link
     std::int64_t carrier_back_ns_ = 0;
     std::uint64_t vetoed_at_peer_change_ = ~std::uint64_t{0};
     bool in_use_notified_ = false;

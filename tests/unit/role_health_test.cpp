@@ -1,0 +1,237 @@
+// The role machine and the service's own health checks ([[check]]): a
+// failing check is an input like a lost service link.
+
+#include <gtest/gtest.h>
+
+#include "role_harness.hpp"
+
+namespace fo::role {
+namespace {
+
+bool notified(const std::vector<Action>& actions, const std::string& subject) {
+    return std::any_of(actions.begin(), actions.end(),
+                       [&](const Action& a) { return a.kind == Kind::notify && a.reason == subject; });
+}
+
+/// evaluate(), the acquire or release completed, and what that asked for.
+std::vector<Action> decide(Harness& h) {
+    auto actions = h.evaluate();
+    h.complete(actions);
+    for (auto& later : h.machine().take_actions()) {
+        actions.push_back(later);
+    }
+    return actions;
+}
+
+/// What the other harness hears from `from` after its actions: its state,
+/// term and, when it just said so, "released".
+void relay(Harness& from, Harness& to, const std::vector<Action>& actions) {
+    const bool released = Harness::has(actions, Kind::send_released);
+    to.frame(wire_state(from.machine().advertised()), from.machine().term(),
+             released ? MessageType::released : from.machine().outgoing_type());
+}
+
+TEST(RoleHealth, HolderWhoseCheckFailsHandsOverAndThePeerTakesOverWithoutTimeout) {
+    Harness primary(Role::primary);
+    Harness secondary(Role::secondary);
+    primary.make_active();
+    secondary.frame(SenderState::active, primary.machine().term());
+    EXPECT_TRUE(secondary.evaluate().empty());
+
+    primary.machine().on_health(false, "db", primary.now);
+    auto actions = decide(primary);
+    const Action* release = Harness::find(actions, Kind::release);
+    ASSERT_NE(release, nullptr) << kinds(actions);
+    EXPECT_TRUE(release->forced);
+    EXPECT_EQ(release->reason, "service check failing (db): handing over");
+    EXPECT_TRUE(notified(actions, "service check failing: handed over")) << kinds(actions);
+    EXPECT_TRUE(Harness::has(actions, Kind::send_released)) << kinds(actions);
+    EXPECT_EQ(primary.machine().hold(), HoldState::releasing);
+    EXPECT_EQ(primary.machine().last_change().value_or(RoleChange{}).reason,
+              "service check failing (db): handing over");
+
+    // The secondary hears "released" (state releasing) while the primary is
+    // alive: it takes over at once, no detector timeout involved.
+    relay(primary, secondary, actions);
+    ASSERT_EQ(secondary.view.state, PeerState::alive);
+    auto taken = secondary.evaluate();
+    const Action* acquire = Harness::find(taken, Kind::acquire);
+    ASSERT_NE(acquire, nullptr) << kinds(taken);
+    EXPECT_EQ(acquire->reason, "primary handed over (releasing)");
+    secondary.complete(taken);
+    EXPECT_EQ(secondary.machine().hold(), HoldState::active);
+
+    // While the check fails the primary neither asks back nor acquires.
+    primary.frame(SenderState::active, secondary.machine().term());
+    for (int i = 0; i < 50; ++i) {
+        primary.advance(kInterval);
+        const auto idle = primary.evaluate();
+        EXPECT_TRUE(idle.empty()) << kinds(idle);
+    }
+    EXPECT_EQ(primary.machine().hold(), HoldState::releasing);
+    EXPECT_EQ(primary.machine().outgoing_type(), MessageType::beat);
+    primary.expect_transitions_consistent();
+    secondary.expect_transitions_consistent();
+}
+
+TEST(RoleHealth, PrimaryStartingWithAFailingCheckSaysReleasingAndNeverAcquires) {
+    Harness primary(Role::primary);
+    primary.machine().on_health(false, "db", primary.now);
+    primary.frame(SenderState::standby, 0);
+    auto actions = primary.evaluate();
+    EXPECT_FALSE(Harness::has(actions, Kind::acquire)) << kinds(actions);
+    EXPECT_TRUE(Harness::has(actions, Kind::send_released)) << kinds(actions);
+    EXPECT_EQ(primary.machine().hold(), HoldState::releasing);
+    EXPECT_EQ(primary.machine().last_change().value_or(RoleChange{}).reason, "service check failing (db)");
+    // Recovery: starting again, and the standby's state lets it acquire.
+    primary.machine().on_health(true, "", primary.now);
+    primary.frame(SenderState::standby, 0);
+    actions = primary.evaluate();
+    EXPECT_TRUE(Harness::has(actions, Kind::acquire)) << kinds(actions);
+    EXPECT_EQ(primary.changes.back().reason, "service checks pass again");
+}
+
+TEST(RoleHealth, SecondaryHoldingWhoseCheckFailsHandsBack) {
+    Harness secondary(Role::secondary);
+    secondary.make_active(1);
+    secondary.frame(SenderState::starting, 1);  // the primary is back but does not ask yet
+    secondary.machine().on_health(false, "smtp", secondary.now);
+    auto actions = decide(secondary);
+    const Action* release = Harness::find(actions, Kind::release);
+    ASSERT_NE(release, nullptr) << kinds(actions);
+    EXPECT_TRUE(release->forced);
+    EXPECT_EQ(release->reason, "service check failing (smtp): handing back");
+    EXPECT_TRUE(Harness::has(actions, Kind::send_released)) << kinds(actions);
+    EXPECT_EQ(secondary.machine().hold(), HoldState::standby);
+    // Now standing by without being able to: said once.
+    actions = secondary.evaluate();
+    EXPECT_TRUE(notified(actions, "cannot stand by")) << kinds(actions);
+    EXPECT_TRUE(secondary.evaluate().empty());
+}
+
+// The primary dies while the standby's check fails: nobody can serve, so
+// nobody takes the addresses (no probe, no acquisition) however long it
+// lasts; "cannot stand by" is mailed once. When the check passes again the
+// standby probes and takes over as after any silence.
+TEST(RoleHealth, StandbyWhoseCheckFailsBlocksTakeoverUntilItPasses) {
+    Harness secondary(Role::secondary);
+    secondary.frame(SenderState::active, 1);
+    secondary.machine().on_health(false, "db", secondary.now);
+    auto actions = secondary.evaluate();
+    EXPECT_TRUE(notified(actions, "cannot stand by")) << kinds(actions);
+    EXPECT_EQ(secondary.machine().cannot_serve(), std::optional<std::string>("service check failing (db)"));
+
+    secondary.peer(PeerState::dead);
+    for (int i = 0; i < 100; ++i) {
+        secondary.advance(kInterval);
+        actions = secondary.evaluate();
+        EXPECT_FALSE(Harness::has(actions, Kind::acquire)) << kinds(actions);
+        EXPECT_FALSE(Harness::has(actions, Kind::probe)) << kinds(actions);
+        EXPECT_FALSE(notified(actions, "cannot stand by"));  // once per episode
+    }
+    EXPECT_EQ(secondary.machine().hold(), HoldState::standby);
+
+    // A handover from a primary that is alive is refused the same way.
+    secondary.frame(SenderState::releasing, 1, MessageType::released);
+    EXPECT_FALSE(Harness::has(secondary.evaluate(), Kind::acquire));
+    secondary.peer(PeerState::dead);
+
+    secondary.machine().on_health(true, "", secondary.now);
+    bool acquired = false;
+    for (int i = 0; i < 10 && !acquired; ++i) {
+        secondary.advance(kInterval);
+        actions = secondary.evaluate();
+        acquired = Harness::has(actions, Kind::acquire);
+    }
+    EXPECT_TRUE(acquired);  // as a handover: the primary's last word was "releasing"
+}
+
+/// The primary handed over for a failing check; the check passes again.
+struct Recovery {
+    Harness primary{Role::primary};
+    Harness secondary{Role::secondary};
+
+    explicit Recovery(const std::function<void(RoleConfig&)>& secondary_tweak)
+        : secondary(Role::secondary, secondary_tweak) {
+        primary.make_active();
+        secondary.frame(SenderState::active, primary.machine().term());
+        primary.machine().on_health(false, "db", primary.now);
+        auto actions = decide(primary);
+        relay(primary, secondary, actions);
+        decide(secondary);
+        EXPECT_EQ(secondary.machine().hold(), HoldState::active);
+        primary.frame(SenderState::active, secondary.machine().term());
+    }
+    /// Both advance one interval and hear each other's newest frame.
+    std::vector<Action> step() {
+        primary.advance(kInterval);
+        secondary.advance(kInterval);
+        relay(primary, secondary, decide(primary));
+        auto from_secondary = decide(secondary);
+        relay(secondary, primary, from_secondary);
+        return from_secondary;
+    }
+};
+
+TEST(RoleHealth, RecoveryFailsBackAfterTheHoldDownCountedFromTheLastReleasingFrame) {
+    constexpr std::int64_t kHoldDown = 2'000 * kMs;
+    Recovery pair([](RoleConfig& config) { config.failback_hold_down_ns = kHoldDown; });
+    // The peer has been alive all along; the hold-down still counts from the
+    // primary's last "releasing" (it could not serve until then).
+    for (int i = 0; i < 30; ++i) {
+        pair.step();
+    }
+    EXPECT_EQ(pair.secondary.machine().hold(), HoldState::active);
+    pair.primary.machine().on_health(true, "", pair.primary.now);
+    const std::int64_t recovered = pair.secondary.now;
+    std::int64_t released_at = 0;
+    for (int i = 0; i < 40 && released_at == 0; ++i) {
+        if (Harness::has(pair.step(), Kind::release)) {
+            released_at = pair.secondary.now;
+        }
+    }
+    ASSERT_NE(released_at, 0);
+    EXPECT_GE(released_at - recovered, kHoldDown);
+    EXPECT_LE(released_at - recovered, kHoldDown + 2 * kInterval);
+    pair.step();
+    EXPECT_EQ(pair.primary.machine().hold(), HoldState::active);
+    EXPECT_EQ(pair.secondary.machine().hold(), HoldState::standby);
+}
+
+TEST(RoleHealth, RecoveryWithManualFailbackWaitsForTheAdmin) {
+    Recovery pair([](RoleConfig& config) {
+        config.manual_failback = true;
+        config.failback_hold_down_ns = 0;
+    });
+    pair.primary.machine().on_health(true, "", pair.primary.now);
+    bool asked_admin = false;
+    for (int i = 0; i < 20; ++i) {
+        auto actions = pair.step();
+        asked_admin = asked_admin || notified(actions, "primary is back; failback is manual");
+        EXPECT_FALSE(Harness::has(actions, Kind::release)) << kinds(actions);
+    }
+    EXPECT_TRUE(asked_admin);
+    EXPECT_EQ(pair.primary.machine().outgoing_type(), MessageType::release_request);
+    EXPECT_FALSE(pair.secondary.machine().admin_release(pair.secondary.view, pair.secondary.now).has_value());
+    auto actions = pair.secondary.machine().take_actions();
+    EXPECT_TRUE(Harness::has(actions, Kind::release)) << kinds(actions);
+}
+
+// A check that flaps (fall/rise keep the verdict stable, takeover/
+// health_monitor; here: verdicts that do flip) moves the addresses at most
+// once per hold-down: every "releasing" restarts it.
+TEST(RoleHealth, FlappingVerdictsMoveTheAddressesAtMostOncePerHoldDown) {
+    constexpr std::int64_t kHoldDown = 1'000 * kMs;
+    Recovery pair([](RoleConfig& config) { config.failback_hold_down_ns = kHoldDown; });
+    std::uint64_t before = pair.secondary.machine().counters().transitions;
+    for (int i = 0; i < 100; ++i) {
+        pair.primary.machine().on_health(i % 6 >= 3, i % 6 >= 3 ? "" : "db", pair.primary.now);  // 300 ms each
+        pair.step();
+    }
+    // 10 s of a verdict flipping every 300 ms: the secondary never released.
+    EXPECT_EQ(pair.secondary.machine().counters().transitions, before);
+    EXPECT_EQ(pair.secondary.machine().hold(), HoldState::active);
+}
+
+}  // namespace
+}  // namespace fo::role
