@@ -79,7 +79,7 @@ WakeSocket::~WakeSocket() {
     close(fd_);
 }
 
-int WakeSocket::drain() {
+int WakeSocket::drain() const {
     std::array<std::uint8_t, 64> discard{};
     int count = 0;
     while (count < kMaxDrain && recv(fd_, discard.data(), discard.size(), MSG_DONTWAIT | MSG_TRUNC) >= 0) {

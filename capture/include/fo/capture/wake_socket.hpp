@@ -22,7 +22,7 @@ class WakeSocket {
 
     [[nodiscard]] int fd() const { return fd_; }
     /// Reads and discards every waiting frame; returns how many there were.
-    int drain();
+    [[nodiscard]] int drain() const;
 
   private:
     int fd_ = -1;
