@@ -6,7 +6,8 @@
 # share of each object (kernel, daemon, libcrypto, ...).
 #   bash bench/profile_idle.sh [SYSTEM...]   (default: fastfailover-10ms fastfailover-1ms)
 # Needs root and perf (Debian: linux-perf, installed here if missing).
-# Profiles stay in build/profile/ for `perf report -i`.
+# Profiles stay in build/profile/ (FO_PROFILE_OUT) for `perf report -i`;
+# FO_BENCH_BUILD=DIR profiles the binaries of another build (before/after).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SYSTEMS=("$@")
@@ -16,7 +17,7 @@ if ! command -v perf >/dev/null; then
   echo "installing linux-perf (the profiler)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-perf >/dev/null
 fi
-OUT=$ROOT/build/profile
+OUT=${FO_PROFILE_OUT:-$ROOT/build/profile}
 mkdir -p "$OUT"
 for system in "${SYSTEMS[@]}"; do
   FO_BENCH_PERF_DIR=$OUT timeout 120 bash "$ROOT/bench/failover_trial.sh" "$system" idle 2>/dev/null | tail -n 1
