@@ -11,6 +11,7 @@
 #include "fo/daemon/daemon.hpp"
 #include "fo/runtime/duration.hpp"
 #include "fo/runtime/log.hpp"
+#include "fo/version.hpp"
 #include "run_daemon.hpp"
 
 // The command line of heartbeatd and failoverd: flags over the file, then
@@ -76,6 +77,7 @@ int daemon_main(int argc, char** argv, wire::Role default_role) {
     bool summary_json = false;
     std::string status_socket;
     std::string control_group;
+    app.set_version_flag("--version", version_line(program), "print the version and the protocol version");
     app.add_option("-c,--config", config_path, "TOML configuration file");
     app.add_option("--hostconfig", hostconfig_path, "read Apple's /etc/hostconfig FAILOVER_* keys instead");
     app.add_option("--interface-map", interface_map, "rename hostconfig interfaces, e.g. en0=eth0,fw0=eth1");

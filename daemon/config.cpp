@@ -140,7 +140,8 @@ const std::map<std::string, bool> kKnownTopLevel = {{"role", true},
                                                     {"realtime", true},
                                                     {"link", true},
                                                     {"address", true},
-                                                    {"garp", true}};
+                                                    {"garp", true},
+                                                    {"probe", true}};
 
 std::optional<std::pair<wire::Ipv4Address, int>> parse_cidr(const std::string& text) {
     const auto slash = text.find('/');
@@ -372,7 +373,8 @@ ConfigResult parse_config_toml(const std::string& text, const std::string& sourc
     }
 
     if (const toml::table* garp = table["garp"].as_table()) {
-        reader.reject_unknown(*garp, {"repeat", "interval_ms", "refresh_interval_ms", "reply_form"}, "garp.");
+        reader.reject_unknown(
+            *garp, {"repeat", "interval_ms", "refresh_interval_ms", "reply_form", "frames_per_second"}, "garp.");
         if (auto repeat = reader.get<std::int64_t>(*garp, "repeat", "garp.repeat")) {
             if (*repeat < 0 || *repeat > 100) {
                 reader.error(garp->get("repeat"), "garp.repeat", "must be between 0 and 100");
@@ -388,6 +390,15 @@ ConfigResult parse_config_toml(const std::string& text, const std::string& sourc
         }
         if (auto reply = reader.get<bool>(*garp, "reply_form", "garp.reply_form")) {
             config.garp.also_reply_form = *reply;
+        }
+        if (auto rate = reader.get<std::int64_t>(*garp, "frames_per_second", "garp.frames_per_second")) {
+            config.garp.frames_per_second = *rate;  // bounds: validate()
+        }
+    }
+    if (const toml::table* probe = table["probe"].as_table()) {
+        reader.reject_unknown(*probe, {"addresses_per_period"}, "probe.");
+        if (auto sample = reader.get<std::int64_t>(*probe, "addresses_per_period", "probe.addresses_per_period")) {
+            config.probe.addresses_per_period = *sample;  // bounds: validate()
         }
     }
 

@@ -94,6 +94,16 @@ std::vector<std::string> validate(const Config& config, const HostFacts& host) {
     if (config.miss_count < 1 || config.miss_count > 255) {
         error("miss_count", "must be between 1 and 255");
     }
+    if (config.garp.frames_per_second < kGarpRateBounds.first ||
+        config.garp.frames_per_second > kGarpRateBounds.second) {
+        error("garp.frames_per_second", "must be between " + std::to_string(kGarpRateBounds.first) + " and " +
+                                            std::to_string(kGarpRateBounds.second) + " (frames per second)");
+    }
+    if (config.probe.addresses_per_period < kProbeSampleBounds.first ||
+        config.probe.addresses_per_period > kProbeSampleBounds.second) {
+        error("probe.addresses_per_period", "must be between " + std::to_string(kProbeSampleBounds.first) + " and " +
+                                                std::to_string(kProbeSampleBounds.second));
+    }
 
     if (!config.auth_key_file.empty() && !config.auth_key_dir.empty()) {
         error("auth_key_dir", "auth_key_file and auth_key_dir are both set: use one (a single key file is key id 0)");

@@ -4,7 +4,6 @@
 
 namespace fo::daemon {
 
-namespace {
 std::string trimmed(std::string_view text) {
     const auto first = text.find_first_not_of(" \t\r");
     if (first == std::string_view::npos) {
@@ -13,7 +12,6 @@ std::string trimmed(std::string_view text) {
     const auto last = text.find_last_not_of(" \t\r");
     return std::string(text.substr(first, last - first + 1));
 }
-}  // namespace
 
 ParsedControlCommand parse_control_command(std::string_view request) {
     ParsedControlCommand parsed;

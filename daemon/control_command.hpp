@@ -24,6 +24,9 @@ struct ParsedControlCommand {
 /// to a command. An empty request means "status" (a client that only reads).
 ParsedControlCommand parse_control_command(std::string_view request);
 
+/// `text` without leading and trailing blanks (space, tab, CR).
+std::string trimmed(std::string_view text);
+
 /// Commands that change state need root or the control group.
 bool changes_state(ControlCommand command);
 

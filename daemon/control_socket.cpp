@@ -21,15 +21,6 @@ constexpr std::size_t kAcceptsPerWakeup = 16;
 constexpr int kBacklog = 16;
 constexpr std::size_t kMaximumGroups = 64;
 
-std::string trimmed(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    const auto last = text.find_last_not_of(" \t\r");
-    return std::string(text.substr(first, last - first + 1));
-}
-
 std::string error_reply(const std::string& message) {
     return nlohmann::json{{"error", message}}.dump();
 }

@@ -77,8 +77,10 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
     takeover::TakeoverConfig takeover_config;
     takeover_config.addresses = config_.addresses;
     takeover_config.garp = config_.garp;
-    takeover_ = std::make_unique<takeover::TakeoverController>(
-        takeover_config, *edges_.addresses, *edges_.hooks, *edges_.notifier, edges_.arp_for, *edges_.scheduler, log);
+    takeover_config.probe = config_.probe;
+    takeover_ = std::make_unique<takeover::TakeoverController>(takeover_config, *edges_.addresses, *edges_.hooks,
+                                                               *edges_.notifier, edges_.arp_for, *edges_.scheduler, log,
+                                                               edges_.monotonic_clock);
 
     const inject::BeatEmitter::Identity emitter_identity{identity_.node_id, identity_.boot_epoch, config_.role,
                                                          static_cast<std::uint32_t>(config_.interval_ns / 1000)};
@@ -178,13 +180,7 @@ void Node::run_actions(std::int64_t /*now*/) {
     for (auto actions = role_->take_actions(); !actions.empty(); actions = role_->take_actions()) {
         for (const role::Action& action : actions) {
             switch (action.kind) {
-                case role::Action::Kind::probe:
-                    for (const auto& address : config_.addresses) {
-                        if (inject::ArpTransmitter* arp = edges_.arp_for(address.interface)) {
-                            arp->send_probe(address.address);
-                        }
-                    }
-                    break;
+                case role::Action::Kind::probe: takeover_->send_probes(); break;
                 // Both complete later (their hooks run in the background, the
                 // beats go on meanwhile), or at once with synchronous hooks.
                 case role::Action::Kind::acquire:

@@ -19,6 +19,10 @@ packages=(
   clang-format clang-tidy     # style checks in the test command
   iproute2 jq procps python3  # netns tests; python3 runs run-clang-tidy
   nftables                    # netns tests: loss and partitions (netdev ingress/egress drops)
+  debhelper dpkg-dev          # debian/: dpkg-buildpackage, dh (the package and its test)
+  scdoc                       # docs/man/: man pages from their sources at build time
+  man-db                      # tests/install: man -l on every page
+  systemd                     # systemd-analyze verify/security on the units; pkg-config's unit directory
   keepalived ucarp            # netns vrrp_carp_watch and tests/data/make_vrrp_carp_capture.sh: real VRRP/CARP
                               # senders for fo-probe's foreign-format decoders (and bench/failover_bench.sh)
 )

@@ -2,7 +2,8 @@
 # The test command (README): installs what is missing, builds, runs the whole
 # suite. Run as root on Debian 12 so the netns tests can build their hosts;
 # with CI=true a skipped test (ctest "Skipped" or "Not Run") fails the run.
-#   1. release build: unit and netns tests
+#   1. release build: unit and netns tests, then the Debian package (built,
+#      installed on this machine with apt-get, run, purged: tests/install)
 #   2. clang-format --check and clang-tidy
 #   3. ASan+UBSan build: unit tests (with the fuzz corpus replay)
 #   4. libFuzzer run of the decoders (FO_FUZZ_SECONDS, default 60)
@@ -47,6 +48,9 @@ run_ctest() { # BUILD_DIR CTEST_ARGS...
 
 section "unit and netns tests"
 run_ctest build -L 'unit|netns' --output-on-failure --timeout 300
+
+section "Debian package: dpkg-buildpackage, apt-get install on this machine, run, purge"
+run_ctest build -L package --output-on-failure --timeout 1800
 
 section "style: clang-format and clang-tidy"
 bash scripts/format.sh --check

@@ -40,7 +40,9 @@ std::uint32_t default_node_id() {
 std::string enter_realtime(int priority) {
     sched_param parameters{};
     parameters.sched_priority = priority;
-    if (sched_setscheduler(0, SCHED_FIFO, &parameters) != 0) {
+    // SCHED_RESET_ON_FORK: hooks and mailers run SCHED_OTHER; a looping
+    // admin script must not inherit the daemon's real-time priority.
+    if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &parameters) != 0) {
         return std::string("sched_setscheduler(SCHED_FIFO): ") + std::strerror(errno);
     }
     if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {

@@ -2,14 +2,21 @@
 
 #include <arpa/inet.h>
 #include <linux/if_addr.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <optional>
 #include <stdexcept>
+#include <vector>
 
 namespace fo::takeover {
 
@@ -17,10 +24,20 @@ namespace {
 // IFF_LOWER_UP (RFC 2863 operational status "up") lives in <linux/if.h>,
 // which clashes with <net/if.h>.
 constexpr unsigned kInterfaceLowerUp = 1U << 16U;
+// Requests per sendmsg after the first address, which goes alone so that it
+// is announced before the kernel works through the others.
+constexpr std::size_t kBatchChunk = 64;
+// Acks of a whole chunk wait in the socket: room for many more than one chunk.
+constexpr int kBatchReceiveBufferBytes = 1 << 20;
+// rtnetlink answers within the sendmsg; this only bounds a kernel that does not.
+constexpr long kAckTimeoutSeconds = 1;
+constexpr std::size_t kAckBufferBytes = 65536;
 }  // namespace
 
 struct NetlinkAddressManager::Socket {
     nl_sock* handle = nullptr;
+    int batch_fd = -1;           // raw NETLINK_ROUTE, for add_all and remove_all
+    std::uint32_t next_seq = 1;  // of the batch socket's requests
 };
 
 namespace {
@@ -59,10 +76,179 @@ NetlinkAddressManager::NetlinkAddressManager() : socket_(std::make_unique<Socket
         }
         throw std::runtime_error("cannot open a netlink route socket");
     }
+    socket_->batch_fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (socket_->batch_fd < 0) {
+        nl_socket_free(socket_->handle);
+        throw std::runtime_error(std::string("cannot open a netlink route socket: ") + std::strerror(errno));
+    }
+    const int one = 1;
+    // Acks without the request copied back; a bigger buffer (FORCE as root,
+    // else up to rmem_max) so a chunk's acks always fit.
+    ::setsockopt(socket_->batch_fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+    if (::setsockopt(socket_->batch_fd, SOL_SOCKET, SO_RCVBUFFORCE, &kBatchReceiveBufferBytes,
+                     sizeof kBatchReceiveBufferBytes) != 0) {
+        ::setsockopt(socket_->batch_fd, SOL_SOCKET, SO_RCVBUF, &kBatchReceiveBufferBytes,
+                     sizeof kBatchReceiveBufferBytes);
+    }
+    const timeval timeout{kAckTimeoutSeconds, 0};
+    ::setsockopt(socket_->batch_fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
 }
 
 NetlinkAddressManager::~NetlinkAddressManager() {
+    ::close(socket_->batch_fd);
     nl_socket_free(socket_->handle);
+}
+
+namespace {
+void put_attribute(std::vector<std::uint8_t>& out, unsigned short type, const void* data, std::size_t size) {
+    const std::size_t start = out.size();
+    out.resize(start + RTA_SPACE(size), 0);
+    const rtattr attribute{static_cast<unsigned short>(RTA_LENGTH(size)), type};
+    std::memcpy(out.data() + start, &attribute, sizeof attribute);
+    std::memcpy(out.data() + start + RTA_LENGTH(0), data, size);
+}
+
+/// One RTM_NEWADDR (IFA_F_NODAD, replace: present is fine) or RTM_DELADDR,
+/// as iproute2 and libnl build them: IFA_LOCAL and IFA_ADDRESS both the
+/// address, and the label when it fits IFNAMSIZ.
+void append_request(std::vector<std::uint8_t>& out, bool adding, const ServiceAddress& address, unsigned index,
+                    const std::string& label, std::uint32_t seq) {
+    const std::size_t start = out.size();
+    out.resize(start + NLMSG_SPACE(sizeof(ifaddrmsg)), 0);
+    ifaddrmsg message{};
+    message.ifa_family = AF_INET;
+    message.ifa_prefixlen = static_cast<unsigned char>(address.prefix_length);
+    message.ifa_flags = adding ? IFA_F_NODAD : 0;
+    message.ifa_scope = RT_SCOPE_UNIVERSE;
+    message.ifa_index = index;
+    std::memcpy(out.data() + start + NLMSG_HDRLEN, &message, sizeof message);
+    const std::uint32_t network_order = htonl(address.address.value);
+    put_attribute(out, IFA_LOCAL, &network_order, sizeof network_order);
+    put_attribute(out, IFA_ADDRESS, &network_order, sizeof network_order);
+    if (adding && !label.empty() && label.size() < IFNAMSIZ) {
+        put_attribute(out, IFA_LABEL, label.c_str(), label.size() + 1);
+    }
+    nlmsghdr header{};
+    header.nlmsg_len = static_cast<std::uint32_t>(out.size() - start);
+    header.nlmsg_type = adding ? RTM_NEWADDR : RTM_DELADDR;
+    header.nlmsg_flags = NLM_F_REQUEST | (adding ? NLM_F_CREATE | NLM_F_REPLACE : 0);  // run_batch acks the last
+    header.nlmsg_seq = seq;
+    std::memcpy(out.data() + start, &header, sizeof header);
+}
+}  // namespace
+
+struct NetlinkAddressManager::Batch {
+    bool adding;
+    const std::vector<ServiceAddress>& addresses;
+    const BatchResult& result;
+    std::vector<std::optional<std::string>> outcome;  // per address, once known
+    std::size_t reported = 0;                         // results given, in order
+
+    [[nodiscard]] std::string failure(std::size_t i, const std::string& why) const {
+        return std::string(adding ? "adding " : "removing ") + addresses[i].text() + (adding ? " to " : " from ") +
+               addresses[i].interface + ": " + why;
+    }
+    void settle(std::size_t i, std::string error) {
+        if (!outcome[i]) {
+            outcome[i] = std::move(error);
+        }
+        while (reported < outcome.size() && outcome[reported]) {
+            result(reported, *outcome[reported]);
+            ++reported;
+        }
+    }
+};
+
+void NetlinkAddressManager::add_all(const std::vector<ServiceAddress>& addresses, const std::string& label_suffix,
+                                    const BatchResult& result) {
+    run_batch(true, addresses, label_suffix, result);
+}
+
+void NetlinkAddressManager::remove_all(const std::vector<ServiceAddress>& addresses, const BatchResult& result) {
+    run_batch(false, addresses, {}, result);
+}
+
+void NetlinkAddressManager::run_batch(bool adding, const std::vector<ServiceAddress>& addresses,
+                                      const std::string& label_suffix, const BatchResult& result) {
+    Batch batch{adding, addresses, result, std::vector<std::optional<std::string>>(addresses.size()), 0};
+    std::map<std::string, unsigned> indexes;
+    std::vector<std::uint8_t> request;
+    std::vector<std::uint8_t> acks(kAckBufferBytes);
+    for (std::size_t begin = 0; begin < addresses.size();) {
+        const std::size_t end = std::min(addresses.size(), begin == 0 ? 1 : begin + kBatchChunk);
+        const std::uint32_t first_seq = socket_->next_seq;
+        socket_->next_seq += static_cast<std::uint32_t>(end - begin);
+        request.clear();
+        std::optional<std::size_t> last_sent;  // its request asks for an ack: the chunk's barrier
+        std::size_t last_offset = 0;
+        for (std::size_t i = begin; i < end; ++i) {
+            const ServiceAddress& address = addresses[i];
+            auto [found, inserted] = indexes.try_emplace(address.interface, 0);
+            if (inserted) {
+                found->second = if_nametoindex(address.interface.c_str());
+            }
+            if (found->second == 0) {
+                batch.settle(i, "no interface " + address.interface);
+                continue;
+            }
+            last_offset = request.size();
+            append_request(request, adding, address, found->second, address.interface + ":" + label_suffix,
+                           first_seq + static_cast<std::uint32_t>(i - begin));
+            last_sent = i;
+        }
+        if (!last_sent) {
+            begin = end;
+            continue;
+        }
+        // rtnetlink answers every failed request, acked or not, and handles
+        // a message's requests in order: one ack, on the last, tells that
+        // every request before it without an error answer succeeded (a
+        // thousand acks fewer to queue and read).
+        auto* last_header = reinterpret_cast<nlmsghdr*>(request.data() + last_offset);
+        last_header->nlmsg_flags |= NLM_F_ACK;
+        bool barrier = false;
+        if (::send(socket_->batch_fd, request.data(), request.size(), 0) < 0) {
+            const std::string why = std::string("netlink send: ") + std::strerror(errno);
+            for (std::size_t i = begin; i < end; ++i) {
+                batch.settle(i, batch.failure(i, why));
+            }
+            barrier = true;
+        }
+        while (!barrier) {
+            const ssize_t received = ::recv(socket_->batch_fd, acks.data(), acks.size(), 0);
+            if (received < 0 && errno == EINTR) {
+                continue;
+            }
+            if (received <= 0) {
+                const std::string why = std::string("no netlink ack: ") + std::strerror(errno);
+                for (std::size_t i = begin; i < end; ++i) {
+                    batch.settle(i, batch.failure(i, why));
+                }
+                break;
+            }
+            int length = static_cast<int>(received);
+            for (auto* header = reinterpret_cast<nlmsghdr*>(acks.data()); NLMSG_OK(header, length);
+                 header = NLMSG_NEXT(header, length)) {
+                const std::uint32_t offset = header->nlmsg_seq - first_seq;
+                if (header->nlmsg_type != NLMSG_ERROR || offset >= end - begin ||
+                    header->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) {
+                    continue;  // not an answer for this chunk
+                }
+                const std::size_t i = begin + offset;
+                int code = 0;
+                std::memcpy(&code, NLMSG_DATA(header), sizeof code);  // nlmsgerr.error leads
+                const bool fine = code == 0 || (adding && code == -EEXIST) || (!adding && code == -EADDRNOTAVAIL);
+                if (!fine) {
+                    batch.settle(i, batch.failure(i, std::strerror(-code)));
+                }
+                barrier = barrier || i == *last_sent;
+            }
+        }
+        for (std::size_t i = begin; i < end; ++i) {
+            batch.settle(i, {});  // no error answer before the barrier: added (settle keeps an earlier error)
+        }
+        begin = end;
+    }
 }
 
 bool NetlinkAddressManager::add(const ServiceAddress& address, const std::string& label, std::string& error) {
@@ -99,22 +285,39 @@ bool NetlinkAddressManager::remove(const ServiceAddress& address, std::string& e
 }
 
 bool NetlinkAddressManager::present(const ServiceAddress& address) {
+    return present_all({address}).front();
+}
+
+std::vector<bool> NetlinkAddressManager::present_all(const std::vector<ServiceAddress>& addresses) {
+    std::vector<bool> found(addresses.size(), false);
     nl_cache* cache = nullptr;
     if (rtnl_addr_alloc_cache(socket_->handle, &cache) < 0) {
-        return false;
+        return found;
     }
-    const unsigned index = if_nametoindex(address.interface.c_str());
-    bool found = false;
+    // (interface index, address) -> the list positions that ask for it.
+    std::map<std::pair<unsigned, std::uint32_t>, std::vector<std::size_t>> wanted;
+    std::map<std::string, unsigned> indexes;
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        auto [entry, inserted] = indexes.try_emplace(addresses[i].interface, 0);
+        if (inserted) {
+            entry->second = if_nametoindex(addresses[i].interface.c_str());
+        }
+        wanted[{entry->second, addresses[i].address.value}].push_back(i);
+    }
     for (nl_object* object = nl_cache_get_first(cache); object != nullptr; object = nl_cache_get_next(object)) {
         auto* addr = reinterpret_cast<rtnl_addr*>(object);
         nl_addr* local = rtnl_addr_get_local(addr);
-        if (rtnl_addr_get_family(addr) != AF_INET || static_cast<unsigned>(rtnl_addr_get_ifindex(addr)) != index ||
-            local == nullptr || nl_addr_get_len(local) != 4) {
+        if (rtnl_addr_get_family(addr) != AF_INET || local == nullptr || nl_addr_get_len(local) != 4) {
             continue;
         }
         std::uint32_t network_order = 0;
         std::memcpy(&network_order, nl_addr_get_binary_addr(local), 4);
-        found = found || ntohl(network_order) == address.address.value;
+        const auto match = wanted.find({static_cast<unsigned>(rtnl_addr_get_ifindex(addr)), ntohl(network_order)});
+        if (match != wanted.end()) {
+            for (const std::size_t i : match->second) {
+                found[i] = true;
+            }
+        }
     }
     nl_cache_free(cache);
     return found;

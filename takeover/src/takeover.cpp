@@ -1,21 +1,33 @@
 #include "fo/takeover/takeover.hpp"
 
+#include <algorithm>
+
 namespace fo::takeover {
 
 TakeoverController::TakeoverController(TakeoverConfig config, AddressManager& addresses, HookRunner& hooks,
-                                       Notifier& notifier, ArpFor arp_for, Scheduler& scheduler, Logger logger)
+                                       Notifier& notifier, ArpFor arp_for, Scheduler& scheduler, Logger logger,
+                                       GarpPacer::Clock clock)
     : config_(std::move(config)),
       addresses_(addresses),
       hooks_(hooks),
       notifier_(notifier),
       arp_for_(std::move(arp_for)),
       scheduler_(scheduler),
-      logger_(std::move(logger)) {}
+      logger_(std::move(logger)),
+      pacer_(config_.garp.frames_per_second, config_.garp.also_reply_form ? 2 : 1, scheduler, std::move(clock),
+             [this](std::size_t index) { send_announcement(index); }) {}
 
 std::string TakeoverController::address_list() const {
+    // Logs and mail subjects: a thousand addresses would be a line of 25 KB.
+    constexpr std::size_t kListed = 8;
     std::string list;
-    for (const ServiceAddress& address : config_.addresses) {
-        list += (list.empty() ? "" : " ") + address.text() + "@" + address.interface;
+    const std::size_t shown = std::min(kListed, config_.addresses.size());
+    for (std::size_t i = 0; i < shown; ++i) {
+        list += (list.empty() ? "" : " ") + config_.addresses[i].text() + "@" + config_.addresses[i].interface;
+    }
+    if (shown < config_.addresses.size()) {
+        list += " and " + std::to_string(config_.addresses.size() - shown) + " more (" +
+                std::to_string(config_.addresses.size()) + " addresses)";
     }
     return list;
 }
@@ -140,18 +152,34 @@ void TakeoverController::acquire(const std::string& reason, Done done) {
 }
 
 void TakeoverController::acquire_addresses(const std::string& reason, Done done) {
-    for (const ServiceAddress& address : config_.addresses) {
-        std::string error;
-        if (!addresses_.add(address, address.interface + ":" + config_.label_suffix, error)) {
-            ++counters_.address_errors;
-            logger_(error);
-            notifier_.notify("cannot add address", error);
-        }
-    }
     holding_ = true;
     ++counters_.acquisitions;
     const std::uint64_t generation = ++generation_;
-    announce(config_.garp.repeat, generation);
+    added_.assign(config_.addresses.size(), false);
+    std::string errors;
+    std::size_t failed = 0;
+    // The first round of announcements goes as the acks arrive: the first
+    // address is announced before the kernel has the last one.
+    addresses_.add_all(config_.addresses, config_.label_suffix, [&](std::size_t index, const std::string& error) {
+        if (error.empty()) {
+            added_.at(index) = true;
+            pacer_.push(index);
+            return;
+        }
+        ++failed;
+        ++counters_.address_errors;
+        logger_(error);
+        errors += error + "\n";
+    });
+    if (failed > 0) {
+        notifier_.notify("cannot add address", std::to_string(failed) + " of " +
+                                                   std::to_string(config_.addresses.size()) +
+                                                   " addresses not added:\n" + errors);
+    }
+    if (config_.garp.repeat > 0) {
+        scheduler_.after(config_.garp.interval_ns,
+                         [this, generation] { announce(config_.garp.repeat - 1, generation); });
+    }
     schedule_refresh(generation);
     run_hooks(HookPhase::post_acquire, "acquire", [this, reason, done = std::move(done)] {
         logger_("acquired " + address_list() + " reason=" + reason);
@@ -164,24 +192,58 @@ void TakeoverController::announce(int remaining, std::uint64_t generation) {
     if (generation != generation_ || !holding_) {
         return;  // released meanwhile
     }
-    for (const ServiceAddress& address : config_.addresses) {
-        inject::ArpTransmitter* arp = arp_for_(address.interface);
-        if (arp == nullptr) {
-            continue;
-        }
-        bool sent = arp->send_gratuitous(address.address, inject::GratuitousArpForm::request);
-        if (config_.garp.also_reply_form) {
-            sent = arp->send_gratuitous(address.address, inject::GratuitousArpForm::reply) && sent;
-        }
-        if (sent) {
-            ++counters_.garps_sent;
-        } else {
-            logger_("gratuitous ARP on " + address.interface + ": " + arp->last_error());
+    for (std::size_t index = 0; index < added_.size(); ++index) {
+        if (added_[index]) {
+            pacer_.push(index);
         }
     }
     if (remaining > 0) {
         scheduler_.after(config_.garp.interval_ns,
                          [this, remaining, generation] { announce(remaining - 1, generation); });
+    }
+}
+
+void TakeoverController::send_announcement(std::size_t index) {
+    if (!holding_ || index >= config_.addresses.size()) {
+        return;
+    }
+    const ServiceAddress& address = config_.addresses[index];
+    inject::ArpTransmitter* arp = arp_for_(address.interface);
+    if (arp == nullptr) {
+        return;
+    }
+    bool sent = arp->send_gratuitous(address.address, inject::GratuitousArpForm::request);
+    if (config_.garp.also_reply_form) {
+        sent = arp->send_gratuitous(address.address, inject::GratuitousArpForm::reply) && sent;
+    }
+    if (sent) {
+        ++counters_.garps_sent;
+    } else {
+        logger_("gratuitous ARP on " + address.interface + ": " + arp->last_error());
+    }
+}
+
+void TakeoverController::send_probe(const ServiceAddress& address) {
+    if (inject::ArpTransmitter* arp = arp_for_(address.interface)) {
+        if (arp->send_probe(address.address)) {
+            ++counters_.probes_sent;
+        }
+    }
+}
+
+void TakeoverController::send_probes() {
+    const std::vector<ServiceAddress>& all = config_.addresses;
+    if (all.empty()) {
+        return;
+    }
+    // The first address every period (a holder of the service answers for
+    // it at once), the others in turn.
+    send_probe(all.front());
+    const std::size_t others = all.size() - 1;
+    const auto sample = static_cast<std::size_t>(std::max<std::int64_t>(config_.probe.addresses_per_period, 1));
+    for (std::size_t i = 0; i + 1 < std::min(sample, all.size()); ++i) {
+        send_probe(all[1 + (probe_cursor_ % others)]);
+        probe_cursor_ = (probe_cursor_ + 1) % others;
     }
 }
 
@@ -241,14 +303,15 @@ void TakeoverController::release(const std::string& reason, bool forced, std::fu
 
 void TakeoverController::release_addresses(const std::string& reason, bool was_holding,
                                            const std::function<void()>& after_removed, const Done& done) {
-    for (const ServiceAddress& address : config_.addresses) {
-        std::string error;
-        if (!addresses_.remove(address, error)) {
+    pacer_.clear();
+    addresses_.remove_all(config_.addresses, [this](std::size_t /*index*/, const std::string& error) {
+        if (!error.empty()) {
             ++counters_.address_errors;
             logger_(error);
         }
-    }
+    });
     holding_ = false;
+    added_.assign(config_.addresses.size(), false);
     ++generation_;
     if (after_removed) {
         after_removed();
@@ -267,9 +330,10 @@ void TakeoverController::release_addresses(const std::string& reason, bool was_h
 
 std::vector<std::string> TakeoverController::addresses_present() {
     std::vector<std::string> present;
-    for (const ServiceAddress& address : config_.addresses) {
-        if (addresses_.present(address)) {
-            present.push_back(address.text() + "@" + address.interface);
+    const std::vector<bool> found = addresses_.present_all(config_.addresses);
+    for (std::size_t i = 0; i < config_.addresses.size() && i < found.size(); ++i) {
+        if (found[i]) {
+            present.push_back(config_.addresses[i].text() + "@" + config_.addresses[i].interface);
         }
     }
     return present;

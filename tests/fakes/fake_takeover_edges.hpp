@@ -22,8 +22,8 @@ class FakeAddressManager final : public takeover::AddressManager {
     explicit FakeAddressManager(Journal& journal) : journal_(journal) {}
     bool add(const takeover::ServiceAddress& address, const std::string& label, std::string& error) override {
         journal_.push_back("add " + address.text() + " " + label);
-        if (fail_) {
-            error = "fake add failure";
+        if (fail_ || fail_addresses_.count(address.text()) != 0) {
+            error = "fake add failure of " + address.text();
             return false;
         }
         present_.insert(address.text());
@@ -34,9 +34,22 @@ class FakeAddressManager final : public takeover::AddressManager {
         present_.erase(address.text());
         return true;
     }
+    /// Counts the batch (batches_), then each address as the real one
+    /// reports them: in order, each result before the next address.
+    void add_all(const std::vector<takeover::ServiceAddress>& addresses, const std::string& label_suffix,
+                 const BatchResult& result) override {
+        ++batches_;
+        takeover::AddressManager::add_all(addresses, label_suffix, result);
+    }
+    void remove_all(const std::vector<takeover::ServiceAddress>& addresses, const BatchResult& result) override {
+        ++batches_;
+        takeover::AddressManager::remove_all(addresses, result);
+    }
     bool present(const takeover::ServiceAddress& address) override { return present_.count(address.text()) != 0; }
     bool carrier(const std::string&) override { return true; }
     bool fail_ = false;
+    std::set<std::string> fail_addresses_;  // ADDRESS/PREFIX texts whose add fails
+    int batches_ = 0;                       // add_all and remove_all calls
 
   private:
     Journal& journal_;
@@ -123,6 +136,7 @@ class FakeScheduler final : public takeover::Scheduler {
         now_ = target;
     }
     [[nodiscard]] std::size_t pending() const { return pending_.size(); }
+    [[nodiscard]] std::int64_t now() const { return now_; }
 
   private:
     struct Pending {

@@ -25,6 +25,7 @@ cat >"$W/hooks-primary/PreAcq/10-slow" <<HOOK
 #!/bin/sh
 touch "$W/preacq.started"
 ls /proc/self/fd >"$W/preacq.fds"
+awk '{print \$41}' /proc/\$\$/stat >"$W/preacq.policy"
 sleep 2
 touch "$W/preacq.ended"
 HOOK
@@ -96,4 +97,10 @@ fo_check "the secondary holds the address again" test "$(fo_status secondary '.h
 fds=$(tr '\n' ' ' <"$W/preacq.fds" 2>/dev/null || echo missing)
 echo "   descriptors open in the hook: $fds"
 fo_check "the hook inherited only 0, 1, 2 (3 is ls's own listing)" test "$fds" == "0 1 2 3 "
+# The daemons run SCHED_FIFO (realtime = true in lib.sh): a hook must not
+# inherit it (a looping script would starve the host). Field 41 of
+# /proc/PID/stat is the policy: 0 SCHED_OTHER, 1 SCHED_FIFO.
+hook_policy=$(cat "$W/preacq.policy" 2>/dev/null || echo missing)
+echo "   scheduling policy: hook $hook_policy (0 = SCHED_OTHER)"
+fo_check "the hook runs SCHED_OTHER, not the daemon's SCHED_FIFO" test "$hook_policy" == 0
 fo_finish

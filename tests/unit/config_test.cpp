@@ -42,6 +42,10 @@ repeat = 5
 interval_ms = 200
 refresh_interval_ms = 60000
 reply_form = true
+frames_per_second = 5000
+
+[probe]
+addresses_per_period = 4
 )";
 
 TEST(Config, ParsesEveryKey) {
@@ -84,6 +88,8 @@ TEST(Config, ParsesEveryKey) {
     EXPECT_EQ(config.garp.interval_ns, 200'000'000);
     EXPECT_EQ(config.garp.refresh_interval_ns, 60'000'000'000);
     EXPECT_TRUE(config.garp.also_reply_form);
+    EXPECT_EQ(config.garp.frames_per_second, 5000);
+    EXPECT_EQ(config.probe.addresses_per_period, 4);
     // None of the values above is a default: a key that is ignored fails.
     EXPECT_NE(defaults.interval_ns, config.interval_ns);
     EXPECT_NE(defaults.initial_dead_time_ns, config.initial_dead_time_ns);
@@ -98,6 +104,8 @@ TEST(Config, ParsesEveryKey) {
     EXPECT_NE(defaults.garp.interval_ns, config.garp.interval_ns);
     EXPECT_NE(defaults.garp.refresh_interval_ns, config.garp.refresh_interval_ns);
     EXPECT_NE(defaults.garp.also_reply_form, config.garp.also_reply_form);
+    EXPECT_NE(defaults.garp.frames_per_second, config.garp.frames_per_second);
+    EXPECT_NE(defaults.probe.addresses_per_period, config.probe.addresses_per_period);
 }
 
 TEST(Config, ErrorsNameFileLineAndKey) {

@@ -98,7 +98,17 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"mail_not_address", with("sendmail", "mail_recipient = \"root\"\nsendmail"),
              "f.toml:4: key 'mail_recipient': 'root' is not a mail address (user@example.com)"},
         Case{"none_and_key", with("interval_ms = 10", "interval_ms = 10\nauth = \"none\""),
-             "f.toml:3: key 'auth': auth = \"none\" and a key (auth_key_file) are both set: remove one"}),
+             "f.toml:3: key 'auth': auth = \"none\" and a key (auth_key_file) are both set: remove one"},
+        Case{"garp_rate_zero", std::string(kBase) + "\n[garp]\nframes_per_second = 0\n",
+             "f.toml:19: key 'garp.frames_per_second': must be between 1 and 10000000 (frames per second)"},
+        Case{"garp_rate_huge", std::string(kBase) + "\n[garp]\nframes_per_second = 20000000\n",
+             "f.toml:19: key 'garp.frames_per_second': must be between 1 and 10000000 (frames per second)"},
+        Case{"probe_sample_zero", std::string(kBase) + "\n[probe]\naddresses_per_period = 0\n",
+             "f.toml:19: key 'probe.addresses_per_period': must be between 1 and 65536"},
+        Case{"probe_sample_negative", std::string(kBase) + "\n[probe]\naddresses_per_period = -3\n",
+             "f.toml:19: key 'probe.addresses_per_period': must be between 1 and 65536"},
+        Case{"probe_unknown_key", std::string(kBase) + "\n[probe]\nrate = 5\n",
+             "f.toml:19: key 'probe.rate': unknown key"}),
     [](const ::testing::TestParamInfo<Case>& param) { return std::string(param.param.name); });
 
 TEST(Config, TheBaseIsGood) {

@@ -3,6 +3,7 @@
 
 #include "decode_command.hpp"
 #include "fo/runtime/log.hpp"
+#include "fo/version.hpp"
 #include "fo/wire/heartbeat.hpp"
 #include "outage_command.hpp"
 #include "watch_command.hpp"
@@ -10,6 +11,7 @@
 int main(int argc, char** argv) {
     fo::runtime::set_log_identity("fo-probe");
     CLI::App app{"fo-probe: measures failover heartbeats and outages"};
+    app.set_version_flag("--version", fo::version_line("fo-probe"), "print the version and the protocol version");
     app.require_subcommand(1);
 
     fo::probe::WatchOptions watch;

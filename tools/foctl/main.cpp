@@ -14,6 +14,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "fo/version.hpp"
+
 namespace {
 
 constexpr std::size_t kMaximumReplyBytes = std::size_t{4} * 1024 * 1024;
@@ -87,6 +89,7 @@ int main(int argc, char** argv) {
     std::string socket_path = "/run/fastfailover/failoverd.sock";
     bool json = false;
     app.add_option("-s,--socket", socket_path, "the daemon's status socket");
+    app.set_version_flag("--version", fo::version_line("foctl"), "print the version and the protocol version");
     app.require_subcommand(1);
     CLI::App* status = app.add_subcommand("status", "role, peer, links, addresses, counters");
     status->add_flag("--json", json, "print the status as JSON");

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fo/takeover/takeover.hpp"
@@ -47,6 +48,7 @@ struct Config {
     std::vector<LinkConfig> links;
     std::vector<takeover::ServiceAddress> addresses;
     takeover::GarpSchedule garp;
+    takeover::ProbeBound probe;
     /// Where each key came from, for messages: "FILE:LINE" or
     /// "command line (--interval)". Keys as in the TOML ("link[1].peer").
     std::map<std::string, std::string> origins;
@@ -64,6 +66,10 @@ inline constexpr DurationBounds kHookTimeoutBounds{"hook_timeout_ms", 1, 3'600'0
 inline constexpr DurationBounds kHoldDownBounds{"failback_hold_down_ms", 0, 86'400'000};
 inline constexpr DurationBounds kGarpIntervalBounds{"garp.interval_ms", 1, 60'000};
 inline constexpr DurationBounds kGarpRefreshBounds{"garp.refresh_interval_ms", 0, 86'400'000};
+/// Gratuitous ARP frames per second across all addresses (GarpPacer).
+inline constexpr std::pair<std::int64_t, std::int64_t> kGarpRateBounds{1, 10'000'000};
+/// Addresses probed per RFC 5227 probe period (takeover::ProbeBound).
+inline constexpr std::pair<std::int64_t, std::int64_t> kProbeSampleBounds{1, 65'536};
 /// The frame's link id is 8 bits.
 inline constexpr std::size_t kMaximumLinks = 256;
 

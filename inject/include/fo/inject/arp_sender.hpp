@@ -13,8 +13,9 @@ enum class InjectionMode : std::uint8_t {
     build_only,  // build and assemble the frame, send nothing (benchmarks)
 };
 
-/// Gratuitous ARPs and RFC 5227 probes through libnet; the ARP and Ethernet
-/// headers are built once and rewritten in place per frame.
+/// Gratuitous ARPs and RFC 5227 probes. On a link: the frame encoded by
+/// wire::encode_arp_frame and sent on a cached AF_PACKET socket (no ioctl per
+/// frame, unlike libnet_write); build_only: libnet builds and assembles it.
 class LibnetArpSender final : public ArpTransmitter {
   public:
     /// Throws std::runtime_error when the interface cannot be opened.

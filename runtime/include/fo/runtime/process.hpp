@@ -12,7 +12,7 @@ std::uint64_t random_u64();
 /// or random bits when the file is missing.
 std::uint32_t default_node_id();
 
-/// SCHED_FIFO at `priority` and all memory locked, so a 1 ms beat is not
+/// SCHED_FIFO (reset on fork: hooks run SCHED_OTHER) at `priority` and all memory locked, so a 1 ms beat is not
 /// delayed by other tasks or page faults. Returns "" or what failed.
 std::string enter_realtime(int priority);
 

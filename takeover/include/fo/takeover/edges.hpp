@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -21,13 +22,51 @@ struct ServiceAddress {
 /// Adds and removes service addresses (netlink in production).
 class AddressManager {
   public:
+    /// One address of a batch is done: its index in the list given, and an
+    /// error text (empty on success).
+    using BatchResult = std::function<void(std::size_t index, const std::string& error)>;
+
     virtual ~AddressManager() = default;
+    /// Adds every address (labelled INTERFACE:label_suffix, no duplicate
+    /// address detection), in list order; `result` is called once per
+    /// address, in list order, as soon as that address is known added or
+    /// failed (before the later ones are). This default adds one by one.
+    virtual void add_all(const std::vector<ServiceAddress>& addresses, const std::string& label_suffix,
+                         const BatchResult& result) {
+        for (std::size_t i = 0; i < addresses.size(); ++i) {
+            std::string error;
+            if (!add(addresses[i], addresses[i].interface + ":" + label_suffix, error) && error.empty()) {
+                error = "cannot add " + addresses[i].text() + " to " + addresses[i].interface;
+            }
+            result(i, error);
+        }
+    }
+    /// Removes every address, in list order; `result` as for add_all.
+    virtual void remove_all(const std::vector<ServiceAddress>& addresses, const BatchResult& result) {
+        for (std::size_t i = 0; i < addresses.size(); ++i) {
+            std::string error;
+            if (!remove(addresses[i], error) && error.empty()) {
+                error = "cannot remove " + addresses[i].text() + " from " + addresses[i].interface;
+            }
+            result(i, error);
+        }
+    }
     /// Adds without duplicate address detection, labelled `label`. False with
     /// `error` set on failure; adding a present address succeeds.
     virtual bool add(const ServiceAddress& address, const std::string& label, std::string& error) = 0;
     /// Removing an absent address succeeds.
     virtual bool remove(const ServiceAddress& address, std::string& error) = 0;
     [[nodiscard]] virtual bool present(const ServiceAddress& address) = 0;
+    /// present() of every address; the netlink one reads the kernel's
+    /// addresses once, not once per address.
+    [[nodiscard]] virtual std::vector<bool> present_all(const std::vector<ServiceAddress>& addresses) {
+        std::vector<bool> out;
+        out.reserve(addresses.size());
+        for (const ServiceAddress& address : addresses) {
+            out.push_back(present(address));
+        }
+        return out;
+    }
     /// Whether the interface has carrier (its cable is plugged and it is up).
     [[nodiscard]] virtual bool carrier(const std::string& interface) = 0;
 };

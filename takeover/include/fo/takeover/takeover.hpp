@@ -8,6 +8,7 @@
 
 #include "fo/inject/transmitters.hpp"
 #include "fo/takeover/edges.hpp"
+#include "fo/takeover/garp_pacer.hpp"
 
 namespace fo::takeover {
 
@@ -16,12 +17,25 @@ struct GarpSchedule {
     std::int64_t interval_ns = 100'000'000;  // between repeats (paced: switches throttle bursts)
     std::int64_t refresh_interval_ns = 0;    // 0: off; else re-announce while held (long ARP caches)
     bool also_reply_form = false;            // some stacks only learn from replies
+    /// Across all addresses (GarpPacer); the default sends 1000 addresses'
+    /// first announcements within 4 ms. Switches that police ARP (DAI's 15/s
+    /// per port, control-plane policers of some 100s/s) need it lower.
+    std::int64_t frames_per_second = 250'000;
+};
+
+/// RFC 5227 probes before a claim, bounded: each probe period probes the
+/// first address and the next addresses_per_period - 1 of the others in
+/// turn, so every address is probed within ceil((n - 1) / (k - 1)) periods.
+/// A reply for any address vetoes the claim as before (the role machine).
+struct ProbeBound {
+    std::int64_t addresses_per_period = 16;
 };
 
 struct TakeoverConfig {
     std::vector<ServiceAddress> addresses;
     std::string label_suffix = "fo";  // label eth0:fo
     GarpSchedule garp;
+    ProbeBound probe;
 };
 
 struct TakeoverCounters {
@@ -31,6 +45,7 @@ struct TakeoverCounters {
     std::uint64_t hook_failures = 0;
     std::uint64_t address_errors = 0;
     std::uint64_t garps_sent = 0;
+    std::uint64_t probes_sent = 0;
     std::uint64_t hooks_refused = 0;  // not run: insecure owner or permissions (HookResult::refused)
 };
 
@@ -46,11 +61,14 @@ class TakeoverController {
     using Logger = std::function<void(const std::string&)>;
     using Done = std::function<void(bool)>;
 
+    /// `clock` (monotonic ns) lets the GARP pacer count the time spent
+    /// adding addresses; without it the pacer counts only its own timers.
     TakeoverController(TakeoverConfig config, AddressManager& addresses, HookRunner& hooks, Notifier& notifier,
-                       ArpFor arp_for, Scheduler& scheduler, Logger logger);
+                       ArpFor arp_for, Scheduler& scheduler, Logger logger, GarpPacer::Clock clock = {});
 
-    /// Test (a non-zero exit vetoes), PreAcq, addresses, gratuitous ARP,
-    /// PostAcq, notification; then done(acquired).
+    /// Test (a non-zero exit vetoes), PreAcq, addresses (one batch, in
+    /// config order; each announced as soon as it is added, through the
+    /// pacer), PostAcq, notification; then done(acquired).
     void acquire(const std::string& reason, Done done = {});
     /// Test (unless forced), PreRel, addresses removed, `after_removed`
     /// (the "released" frame), PostRel, notification; then done(released).
@@ -64,6 +82,8 @@ class TakeoverController {
     /// A fresh gratuitous-ARP burst while holding: another holder was heard,
     /// and caches may point at it.
     void announce_again();
+    /// One probe period's RFC 5227 probes: config().probe bounds them.
+    void send_probes();
 
     [[nodiscard]] bool holding() const { return holding_; }
     [[nodiscard]] const TakeoverCounters& counters() const { return counters_; }
@@ -81,6 +101,8 @@ class TakeoverController {
                            const Done& done);
     void finish(const Done& done, bool result);
     void announce(int remaining, std::uint64_t generation);
+    void send_announcement(std::size_t index);
+    void send_probe(const ServiceAddress& address);
     void schedule_refresh(std::uint64_t generation);
     std::map<std::string, std::string> environment(const std::string& action) const;
     std::string address_list() const;
@@ -97,6 +119,9 @@ class TakeoverController {
     bool acquiring_ = false;
     bool cancelled_ = false;
     std::uint64_t generation_ = 0;  // stale scheduled GARPs check it and do nothing
+    std::vector<bool> added_;       // per address: added by the last acquisition (only those are announced)
+    GarpPacer pacer_;
+    std::size_t probe_cursor_ = 0;  // the next of the addresses after the first to probe
     TakeoverCounters counters_;
     std::vector<HookResult> last_hooks_;
 };

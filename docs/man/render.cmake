@@ -1,0 +1,20 @@
+# cmake -DINPUT=page.N.scd -DOUTPUT=page.N -DSCDOC=/usr/bin/scdoc -P render.cmake
+# Expands "%%include FILE%%" lines (FILE next to INPUT, its leading comment
+# paragraph dropped), then renders the page with scdoc.
+file(READ ${INPUT} text)
+get_filename_component(directory ${INPUT} DIRECTORY)
+string(REGEX MATCHALL "%%include [^%\n]+%%" includes "${text}")
+foreach(line IN LISTS includes)
+  string(REGEX REPLACE "%%include ([^%\n]+)%%" "\\1" name "${line}")
+  file(READ ${directory}/${name} included)
+  string(FIND "${included}" "\n\n" body_start)
+  math(EXPR body_start "${body_start} + 2")
+  string(SUBSTRING "${included}" ${body_start} -1 included)
+  string(REPLACE "${line}\n" "${included}" text "${text}")
+endforeach()
+file(WRITE ${OUTPUT}.scd "${text}")
+execute_process(COMMAND ${SCDOC} INPUT_FILE ${OUTPUT}.scd OUTPUT_FILE ${OUTPUT} RESULT_VARIABLE status)
+if(NOT status EQUAL 0)
+  file(REMOVE ${OUTPUT})
+  message(FATAL_ERROR "scdoc failed on ${INPUT}")
+endif()
