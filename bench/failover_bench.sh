@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
 # End-to-end failover benchmark: keepalived (VRRPv3, from Debian) against our
 # pair, on the same namespace topology (tests/netns/lib.sh fo_failover_pair).
-# For each system, N trials of: start the pair, let it settle, start
-# `fo-probe outage` on the client, pull both of the primary's cables, wait for
-# recovery, tear down. Then 10 s of idle CPU and the peak RSS per daemon.
-#   bash bench/failover_bench.sh [--trials N] [--json FILE] [--systems "a b"]
+# For each system, N trials of each mode (bench/failover_trial.sh):
+#   outage   start the pair, let it settle, start `fo-probe outage` on the
+#            client, pull both of the primary's cables, wait for recovery;
+#   failback the primary stopped and the secondary holding, the primary starts
+#            again and gets the address back (keepalived: by preemption);
+#   sigterm  SIGTERM to the holding primary (keepalived: stopping the master);
+# each in fresh namespaces, torn down after. Then 10 s of idle CPU and the
+# peak RSS per daemon.
+#   bash bench/failover_bench.sh [--trials N] [--json FILE] [--systems "a b"] [--modes "outage failback sigterm"]
 # Needs root (network namespaces). Installs keepalived if missing.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TRIALS=10
 JSON_OUT=$ROOT/build/failover_bench.json
 SYSTEMS="keepalived-10ms keepalived-1s fastfailover-10ms fastfailover-1ms"
+MODES="outage failback sigterm"
 while (($#)); do
   case $1 in
     --trials) TRIALS=$2; shift 2 ;;
     --json) JSON_OUT=$2; shift 2 ;;
     --systems) SYSTEMS=$2; shift 2 ;;
-    *) echo "usage: $0 [--trials N] [--json FILE] [--systems \"...\"]" >&2; exit 2 ;;
+    --modes) MODES=$2; shift 2 ;;
+    *) echo "usage: $0 [--trials N] [--json FILE] [--systems \"...\"] [--modes \"...\"]" >&2; exit 2 ;;
   esac
 done
 
@@ -31,11 +38,14 @@ cmake --build "$ROOT/build" >/dev/null
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 for system in $SYSTEMS; do
-  for trial in $(seq 1 "$TRIALS"); do
-    line=$(timeout 120 bash "$ROOT/bench/failover_trial.sh" "$system" outage 2>/dev/null | tail -n 1) ||
-      line="{\"system\":\"$system\",\"mode\":\"outage\",\"failed\":true,\"outage_ms\":null,\"dual_owner_ms\":0}"
-    echo "$line" >>"$results"
-    echo "$system trial $trial: $(jq -r '"outage \(.outage_ms // "none") ms, dual-owner \(.dual_owner_ms) ms\(if .failed then ", FAILED" else "" end)"' <<<"$line")"
+  for mode in $MODES; do
+    for trial in $(seq 1 "$TRIALS"); do
+      line=$(timeout 120 bash "$ROOT/bench/failover_trial.sh" "$system" "$mode" 2>/dev/null | tail -n 1) ||
+        line="{\"system\":\"$system\",\"mode\":\"$mode\",\"failed\":true,\"outage_ms\":null,\"dual_owner_ms\":0}"
+      [[ -n $line ]] || line="{\"system\":\"$system\",\"mode\":\"$mode\",\"failed\":true,\"outage_ms\":null,\"dual_owner_ms\":0}"
+      echo "$line" >>"$results"
+      echo "$system $mode trial $trial: $(jq -r '"longest gap \(.outage_ms // "none") ms, dual-owner \(.dual_owner_ms) ms\(if .failed then ", FAILED" else "" end)"' <<<"$line")"
+    done
   done
   line=$(timeout 120 bash "$ROOT/bench/failover_trial.sh" "$system" idle 2>/dev/null | tail -n 1) ||
     line="{\"system\":\"$system\",\"mode\":\"idle\"}"
@@ -46,31 +56,42 @@ done
 jq -s --argjson trials "$TRIALS" '
   def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
                      else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-  (map(select(.mode == "outage")) | group_by(.system)) as $outages
-  | (map(select(.mode == "idle")) | map({(.system): .}) | add) as $idle
-  | [ $outages[] | {
+  def spread: map(select(.failed | not) | .outage_ms) | {min: min, median: median, max: max};
+  def mode_summary: {trials: length, failed: map(select(.failed)) | length, gap_ms: spread,
+                     dual_owner_ms_total: (map(.dual_owner_ms // 0) | add)};
+  (map(select(.mode == "idle")) | map({(.system): .}) | add // {}) as $idle
+  | (map(select(.mode != "idle")) | group_by(.system)) as $by_system
+  | [ $by_system[] | . as $runs | (map(select(.mode == "outage"))) as $outages | {
         system: .[0].system,
-        trials: length,
-        failed: map(select(.failed)) | length,
-        outage_ms: (map(select(.failed | not) | .outage_ms) | {min: min, median: median, max: max}),
-        dual_owner_ms_total: (map(.dual_owner_ms // 0) | add),
+        trials: ($outages | length),
+        failed: ($outages | map(select(.failed)) | length),
+        outage_ms: ($outages | spread),
+        dual_owner_ms_total: ($outages | map(.dual_owner_ms // 0) | add // 0),
+        failback: ($runs | map(select(.mode == "failback")) | if length > 0 then mode_summary else null end),
+        sigterm: ($runs | map(select(.mode == "sigterm")) | if length > 0 then mode_summary else null end),
         idle_cpu_percent: $idle[.[0].system].cpu_percent,
         peak_rss_kb: $idle[.[0].system].peak_rss_kb } ]
   | {trials_per_system: $trials, systems: .,
      ratio_median_ours_to_keepalived_at_10ms:
-       ((map(select(.system == "fastfailover-10ms"))[0].outage_ms.median) /
-        (map(select(.system == "keepalived-10ms"))[0].outage_ms.median))}' "$results" >"$JSON_OUT"
+       ((map(select(.system == "fastfailover-10ms"))[0].outage_ms.median // null) as $ours
+        | (map(select(.system == "keepalived-10ms"))[0].outage_ms.median // null) as $theirs
+        | if $ours == null or $theirs == null or $theirs == 0 then null else $ours / $theirs end)}' "$results" >"$JSON_OUT"
 
 echo
-printf '%-20s %7s %9s %9s %9s %12s %18s %20s\n' system failed "min ms" "median ms" "max ms" "dual-owner" "idle CPU % (p/s)" "peak RSS MB (p/s)"
-jq -r '.systems[] | [.system, "\(.failed)/\(.trials)",
-    (.outage_ms.min // "-" | tostring | .[0:7]), (.outage_ms.median // "-" | tostring | .[0:7]),
-    (.outage_ms.max // "-" | tostring | .[0:7]), "\(.dual_owner_ms_total) ms",
-    "\(.idle_cpu_percent.primary // "-" | tostring | .[0:4]) / \(.idle_cpu_percent.secondary // "-" | tostring | .[0:4])",
-    "\((.peak_rss_kb.primary // 0) / 1024 | tostring | .[0:5]) / \((.peak_rss_kb.secondary // 0) / 1024 | tostring | .[0:5])"]
+printf '%-18s %6s %21s %21s %21s %11s %15s %17s\n' system failed "outage min/med/max" "failback min/med/max" \
+  "sigterm min/med/max" "dual-owner" "idle CPU % p/s" "peak RSS MB p/s"
+jq -r 'def num: if . == null then "-" else (. * 10 | round / 10 | tostring) end;
+  def three: if . == null then "-" else "\(.min | num)/\(.median | num)/\(.max | num)" end;
+  .systems[] | [.system,
+    "\(.failed + (.failback.failed // 0) + (.sigterm.failed // 0))",
+    (.outage_ms | three), (.failback.gap_ms | three), (.sigterm.gap_ms | three),
+    "\(.dual_owner_ms_total + (.failback.dual_owner_ms_total // 0) + (.sigterm.dual_owner_ms_total // 0) | num) ms",
+    "\(.idle_cpu_percent.primary | num) / \(.idle_cpu_percent.secondary | num)",
+    "\((.peak_rss_kb.primary // null) | if . == null then "-" else (. / 1024 | num) end) / \((.peak_rss_kb.secondary // null) | if . == null then "-" else (. / 1024 | num) end)"]
     | @tsv' "$JSON_OUT" | while IFS=$'\t' read -r a b c d e f g h; do
-  printf '%-20s %7s %9s %9s %9s %12s %18s %20s\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h"
+  printf '%-18s %6s %21s %21s %21s %11s %15s %17s\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h"
 done
 echo
-echo "median outage, ours / keepalived at 10 ms: $(jq -r '.ratio_median_ours_to_keepalived_at_10ms | tostring | .[0:5]' "$JSON_OUT")"
+echo "all gaps are the longest client-visible gap in ms (fo-probe outage, 1 ms probes); failed counts every mode"
+echo "median outage, ours / keepalived at 10 ms: $(jq -r '.ratio_median_ours_to_keepalived_at_10ms // "-" | tostring | .[0:5]' "$JSON_OUT")"
 echo "JSON: $JSON_OUT"

@@ -3,16 +3,28 @@
 # JSON line. Called by failover_bench.sh.
 #   failover_trial.sh SYSTEM MODE
 #   SYSTEM: keepalived-10ms | keepalived-1s | fastfailover-10ms | fastfailover-1ms
-#   MODE:   outage (pull both of the primary's cables while the client probes)
-#           idle   (10 s of idle CPU and the peak RSS of each daemon)
+#   MODE:   outage   (pull both of the primary's cables while the client probes)
+#           failback (the primary stopped, the secondary took over; the primary
+#                     starts again and gets the address back: ours by the
+#                     release handshake after the 500 ms hold-down,
+#                     keepalived by preemption, its priority being higher)
+#           sigterm  (SIGTERM to the holding primary: the handover)
+#           idle     (10 s of idle CPU and the peak RSS of each daemon)
+#   failback and sigterm report the longest client-visible gap and the time
+#   two MACs answered (fo-probe outage), and whether the right host ended up
+#   holding the address.
+# FO_BENCH_BUILD=DIR takes the binaries from another build (a before/after
+# comparison); FO_BENCH_PERF_DIR=DIR records `perf record -g` of each daemon
+# during the idle mode (bench/profile_idle.sh).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SYSTEM=$1 MODE=$2
 REALTIME=${FO_BENCH_REALTIME:+--realtime}
-HEARTBEATD=$ROOT/build/tools/heartbeatd/heartbeatd
-FAILOVERD=$ROOT/build/tools/failoverd/failoverd
-FO_PROBE=$ROOT/build/tools/fo-probe/fo-probe
-FOCTL=$ROOT/build/tools/foctl/foctl
+BUILD=${FO_BENCH_BUILD:-$ROOT/build}
+HEARTBEATD=$BUILD/tools/heartbeatd/heartbeatd
+FAILOVERD=$BUILD/tools/failoverd/failoverd
+FO_PROBE=$BUILD/tools/fo-probe/fo-probe
+FOCTL=$BUILD/tools/foctl/foctl
 source "$ROOT/tests/netns/lib.sh"
 fo_require_netns >&2
 
@@ -47,26 +59,41 @@ vrrp_instance failover {
 CONF
 }
 
+start_daemon() { # ROLE: sets PRIMARY_PID or SECONDARY_PID
+  local role=$1 ns=$primary log
+  [[ $role == secondary ]] && ns=$secondary
+  log=$W/$role-$((++STARTS))
+  if [[ $SYSTEM == keepalived-* ]]; then
+    fo_spawn "$ns" "$log" keepalived --dont-fork --log-console --vrrp -f "$W/ka-$role.conf" \
+      -p "$W/ka-$role.pid" -r "$W/ka-$role-vrrp.pid"
+  elif [[ $role == primary ]]; then
+    fo_spawn "$ns" "$log" "$HEARTBEATD" --config "$W/primary.toml" $REALTIME
+  else
+    fo_spawn "$ns" "$log" "$FAILOVERD" --config "$W/secondary.toml" $REALTIME
+  fi
+  if [[ $role == primary ]]; then PRIMARY_PID=$FO_LAST_PID; else SECONDARY_PID=$FO_LAST_PID; fi
+}
+STARTS=0
+
+holds() { ip -n "$1" -br addr show lan0 | grep -q "$SERVICE"; }
+wait_holds() { # NS WHAT
+  local deadline=$((SECONDS + 20))
+  until holds "$1"; do
+    ((SECONDS < deadline)) || { echo "$2 never took the address" >&2; return 1; }
+    sleep 0.02
+  done
+}
+mac_of() { ip -n "$1" -j link show lan0 | jq -r '.[0].address'; }
+
 start_system() {
   if [[ $SYSTEM == keepalived-* ]]; then
     keepalived_conf primary 150 >"$W/ka-primary.conf"
     keepalived_conf secondary 100 >"$W/ka-secondary.conf"
-    for role in primary secondary; do
-      local ns=$primary
-      [[ $role == secondary ]] && ns=$secondary
-      fo_spawn "$ns" "$W/ka-$role" keepalived --dont-fork --log-console --vrrp -f "$W/ka-$role.conf" \
-        -p "$W/ka-$role.pid" -r "$W/ka-$role-vrrp.pid"
-    done
-  else
-    fo_spawn "$primary" "$W/primary" "$HEARTBEATD" --config "$W/primary.toml" $REALTIME
-    fo_spawn "$secondary" "$W/secondary" "$FAILOVERD" --config "$W/secondary.toml" $REALTIME
   fi
+  start_daemon primary
+  start_daemon secondary
   # Settled: the primary holds the address and the pair has exchanged beats.
-  local deadline=$((SECONDS + 20))
-  until ip -n "$primary" -br addr show lan0 | grep -q "$SERVICE"; do
-    ((SECONDS < deadline)) || { echo "primary never took the address" >&2; return 1; }
-    sleep 0.05
-  done
+  wait_holds "$primary" primary
   sleep "$([[ $SYSTEM == keepalived-1s ]] && echo 4 || echo 1)"
 }
 
@@ -89,7 +116,18 @@ start_system
 if [[ $MODE == idle ]]; then
   hz=$(getconf CLK_TCK)
   p0=$(namespace_cpu_ticks "$primary") s0=$(namespace_cpu_ticks "$secondary")
+  perf_pids=()
+  if [[ -n ${FO_BENCH_PERF_DIR:-} && $SYSTEM == fastfailover-* ]]; then
+    # Profile of each daemon over the same 10 s (bench/profile_idle.sh).
+    for role in primary secondary; do
+      pid_var=${role^^}_PID
+      perf record -q -g -F 4999 -p "${!pid_var}" -o "$FO_BENCH_PERF_DIR/$SYSTEM-$role.data" -- sleep 10 \
+        >/dev/null 2>&1 &
+      perf_pids+=($!)
+    done
+  fi
   sleep 10
+  for pid in "${perf_pids[@]}"; do wait "$pid" || true; done
   p1=$(namespace_cpu_ticks "$primary") s1=$(namespace_cpu_ticks "$secondary")
   jq -cn --arg system "$SYSTEM" --argjson hz "$hz" --argjson p "$((p1 - p0))" --argjson s "$((s1 - s0))" \
     --argjson prss "$(namespace_peak_rss_kb "$primary")" --argjson srss "$(namespace_peak_rss_kb "$secondary")" \
@@ -100,17 +138,44 @@ if [[ $MODE == idle ]]; then
 fi
 
 bound=$([[ $SYSTEM == keepalived-1s ]] && echo 30 || echo 15)
-fo_spawn "$client" "$W/outage" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --until-recovered --duration "$bound" --json
-probe=$FO_LAST_PID
-fo_wait_for "probing" "$W/outage.log" 10 >&2
-sleep 0.5
-# The private cable first, then the LAN: the primary cannot say goodbye on
-# either, so the secondary must detect the silence (no graceful handover).
-ip -n "$primary" link set priv0 down
-ip -n "$lan" link set p-lan down
-fo_wait_exit "$probe" $((bound + 10)) >&2 || true
-secondary_mac=$(ip -n "$secondary" -j link show lan0 | jq -r '.[0].address')
-jq -c --arg system "$SYSTEM" --arg secondary "$secondary_mac" \
-  '{system: $system, mode: "outage", outage_ms: .outage_ms, dual_owner_ms: .dual_owner_ms,
-    recovered_by_secondary: ((.owner_changes | last | .to) == $secondary),
-    failed: ((.outage_ms == 0) or ((.owner_changes | last | .to) != $secondary))}' "$W/outage.out"
+start_probe() {
+  fo_spawn "$client" "$W/outage" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --until-recovered --duration "$bound" --json
+  probe=$FO_LAST_PID
+  fo_wait_for "probing" "$W/outage.log" 10 >&2
+  sleep 0.5
+}
+report() { # EXPECTED_OWNER_NS: one JSON line from the probe's report
+  fo_wait_exit "$probe" $((bound + 10)) >&2 || true
+  jq -c --arg system "$SYSTEM" --arg mode "$MODE" --arg owner "$(mac_of "$1")" \
+    '{system: $system, mode: $mode, outage_ms: .outage_ms, dual_owner_ms: .dual_owner_ms,
+      recovered_by_expected: ((.owner_changes | last | .to) == $owner),
+      failed: (((.owner_changes | last | .to) != $owner)
+               # a failure gives no warning: the client must miss at least a probe
+               or (.outage_ms == 0 and ($mode == "outage" or (.owner_changes | length) < 2)))}
+     | if $mode == "outage" then .recovered_by_secondary = .recovered_by_expected else . end' "$W/outage.out"
+}
+
+case $MODE in
+  outage)
+    start_probe
+    # The private cable first, then the LAN: the primary cannot say goodbye on
+    # either, so the secondary must detect the silence (no graceful handover).
+    ip -n "$primary" link set priv0 down
+    ip -n "$lan" link set p-lan down
+    report "$secondary"
+    ;;
+  sigterm)
+    start_probe
+    kill -TERM "$PRIMARY_PID"
+    report "$secondary"
+    ;;
+  failback)
+    fo_stop "$PRIMARY_PID" TERM 10 >&2
+    wait_holds "$secondary" secondary
+    sleep 1
+    start_probe
+    start_daemon primary
+    report "$primary"
+    ;;
+  *) echo "unknown mode $MODE" >&2; exit 2 ;;
+esac

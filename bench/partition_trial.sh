@@ -99,8 +99,8 @@ took_over=false
 fo_wait_status_ms secondary '.holding' 800 >&2 && took_over=true
 rest_ms=$((1000 - ($(fo_now_ns) - partition_ns) / 1000000))
 ((rest_ms > 0)) && sleep "$(printf '0.%03d' "$rest_ms")" # the partition lasts 1 s
+heal_ns=$(fo_now_ns) # before fo_heal: frames pass from its first nft call on
 fo_heal primary
-heal_ns=$(fo_now_ns)
 one_owner_after_ms=null
 if fo_wait_one_holder 3000 >&2; then
   one_owner_after_ms=$((($(fo_now_ns) - heal_ns) / 1000000))

@@ -17,6 +17,7 @@
 #include "control_socket.hpp"
 #include "fo/capture/bpf_filter.hpp"
 #include "fo/capture/pcap_source.hpp"
+#include "fo/capture/wake_socket.hpp"
 #include "fo/daemon/node.hpp"
 #include "fo/daemon/status.hpp"
 #include "fo/inject/arp_sender.hpp"
@@ -44,7 +45,14 @@ using runtime::log_info;
 using runtime::log_warning;
 
 constexpr int kPacketsPerRead = 256;
-constexpr std::int64_t kCarrierPollNs = 20'000'000;  // own cable state, every 20 ms
+// Housekeeping (reaping sendmail, decisions between beats at long intervals)
+// runs on the beat tick at least this often, or on its own timer when the
+// interval is longer.
+constexpr std::int64_t kHousekeepingNs = 20'000'000;
+// Our own cable state comes from netlink link events; this poll only bounds
+// the delay when an event is late (the kernel's linkwatch holds back a
+// physical NIC's event up to 1 s after another) or lost (socket overrun).
+constexpr std::int64_t kCarrierPollNs = 100'000'000;
 constexpr std::int64_t kNeighborRecheckNs = 1'000'000'000;
 constexpr int kCaptureBufferBytes = 512 * 1024;       // > 2000 small frames: a 2 s stall at 1 ms
 constexpr std::int64_t kCaptureRetryNs = 10'000'000;  // a failed capture is reopened this often
@@ -106,6 +114,9 @@ class Daemon {
     void setup();
     void drain_all();
     void drain(std::size_t link);
+    void on_beat_tick();
+    void housekeeping();
+    void on_wake(std::size_t link);
     void after_input();
     void rearm_detector_timer();
     void on_detector_timer();
@@ -131,6 +142,8 @@ class Daemon {
     std::vector<CaptureHandler> handlers_;
     std::vector<capture::LiveCaptureOptions> capture_options_;
     std::vector<bool> capture_failed_;
+    std::vector<std::unique_ptr<capture::DiscardingUdpPort>> udp_ports_;
+    std::int64_t next_housekeeping_ns_ = 0;
     std::unique_ptr<takeover::NetlinkAddressManager> addresses_;
     std::unique_ptr<takeover::CarrierWatch> carrier_watch_;
     std::unique_ptr<takeover::DirectoryHookRunner> hooks_;
@@ -139,7 +152,6 @@ class Daemon {
     std::unique_ptr<takeover::LoopCheckExecutor> checks_;  // [[check]]: commands and TCP connects on the loop
     std::unique_ptr<Node> node_;
     runtime::EventLoop::TimerId detector_timer_ = -1;
-    std::int64_t armed_deadline_ns_ = 0;
     std::unique_ptr<ControlSocket> control_;
     std::uint64_t reloads_handled_ = 0;
     std::uint64_t reloads_refused_ = 0;
@@ -167,6 +179,9 @@ void Daemon::setup() {
                                          service_interfaces.count(link_config.interface) != 0};
         capture::LiveCaptureOptions capture_options{link_config.interface, capture::build_filter_expression(filter)};
         capture_options.buffer_bytes = kCaptureBufferBytes;
+        capture_options.ignore_outgoing = true;
+        link.wake =
+            std::make_unique<capture::WakeSocket>(link_config.interface, capture::build_wake_filter_expression(filter));
         link.capture = capture::open_live_capture(capture_options);
         capture_options_.push_back(capture_options);
         capture_failed_.push_back(false);
@@ -174,6 +189,18 @@ void Daemon::setup() {
     }
     for (const auto& [interface, unused] : service_interfaces) {
         arp_senders_[interface] = std::make_unique<inject::LibnetArpSender>(interface);
+    }
+    for (const PeerLink& link : links_) {
+        if (link.config.broadcast) {
+            continue;  // the kernel answers no broadcast with an ICMP error
+        }
+        try {
+            udp_ports_.push_back(std::make_unique<capture::DiscardingUdpPort>(
+                config_.port, link.sender->source_ip().value, link.config.peer.value));
+        } catch (const std::exception& error) {
+            log_warning("link " + link.config.interface + ": " + error.what() +
+                        ": the peer's beats will draw ICMP port unreachables");
+        }
     }
     addresses_ = std::make_unique<takeover::NetlinkAddressManager>();
     hooks_ = std::make_unique<takeover::DirectoryHookRunner>(loop_, config_.hooks_dir, config_.hook_timeout_ns,
@@ -220,7 +247,8 @@ void Daemon::setup() {
     // Captures are read on our own beat tick and before every detector
     // deadline, not on every frame: one wakeup per interval instead of one
     // per frame per link (the cost that dominates at 1 ms). Detection is
-    // unaffected (the deadline reads first); messages wait at most one tick.
+    // unaffected (the deadline reads first); a message that needs an answer
+    // rings the link's wake socket and is read at once (on_wake).
     handlers_.resize(links_.size());
     for (std::size_t i = 0; i < links_.size(); ++i) {
         handlers_[i].daemon = this;
@@ -263,6 +291,34 @@ void Daemon::reopen_capture(std::size_t link, const std::string& why) {
     capture_failed_[link] = false;
 }
 
+void Daemon::on_wake(std::size_t link) {
+    if (links_[link].wake->drain() == 0) {
+        return;  // an error consumed (the interface went down): the carrier path handles it
+    }
+    drain_all();
+    after_input();
+}
+
+void Daemon::on_beat_tick() {
+    node_->emit(now());
+    drain_all();
+    if (now() >= next_housekeeping_ns_) {
+        housekeeping();
+    }
+    after_input();  // also starts the address probes once a beat is late
+}
+
+void Daemon::housekeeping() {
+    next_housekeeping_ns_ = now() + kHousekeepingNs;
+    notifier_->reap(now());
+    for (std::size_t i = 0; i < links_.size(); ++i) {
+        if (capture_failed_[i]) {
+            poll_carrier();  // reopens the failed capture while the link has carrier
+            break;
+        }
+    }
+}
+
 void Daemon::drain_all() {
     for (std::size_t i = 0; i < links_.size(); ++i) {
         if (!capture_failed_[i]) {
@@ -273,25 +329,15 @@ void Daemon::drain_all() {
 
 void Daemon::after_input() {
     node_->decide(now());
-    // Beats only move deadlines later; a timer that fires before the current
-    // deadline simply re-arms. So the timer is touched only when a deadline
-    // moved earlier, or when the armed one is about to fire needlessly
-    // (beats arrived): a timerfd_settime is far cheaper than a wakeup that
-    // only finds the peer alive.
-    const auto deadline = node_->next_deadline();
-    const bool earlier = deadline && (armed_deadline_ns_ == 0 || *deadline < armed_deadline_ns_);
-    const bool about_to_fire_needlessly =
-        deadline && *deadline > armed_deadline_ns_ && armed_deadline_ns_ - now() < 2 * config_.interval_ns;
-    if (earlier || about_to_fire_needlessly) {
-        rearm_detector_timer();
-    }
+    // The deadline timer follows the detector's next deadline exactly (moving
+    // a loop timer costs no system call): while beats arrive it never fires.
+    rearm_detector_timer();
 }
 
 void Daemon::rearm_detector_timer() {
     const auto deadline = node_->next_deadline();
     const std::int64_t current = now();
-    armed_deadline_ns_ = deadline ? std::max(*deadline, current + 1) : current + 1'000'000'000;
-    loop_.rearm_timer(detector_timer_, armed_deadline_ns_ - current, 0);
+    loop_.rearm_timer(detector_timer_, deadline ? std::max(*deadline - current, std::int64_t{1}) : 1'000'000'000, 0);
 }
 
 void Daemon::on_detector_timer() {
@@ -450,27 +496,31 @@ void Daemon::serve_status() {
 
 int Daemon::run() {
     setup();
-    loop_.add_timer(0, config_.interval_ns, [this](std::uint64_t) {
-        node_->emit(now());
-        drain_all();
-        after_input();  // also starts the address probes once a beat is late
-    });
+    loop_.add_timer(0, config_.interval_ns, [this](std::uint64_t) { on_beat_tick(); });
     detector_timer_ = loop_.add_timer(config_.interval_ns, 0, [this](std::uint64_t) { on_detector_timer(); });
     // Carrier: netlink link events as they happen, and a slow poll in case
     // an event was lost (the netlink socket buffer can overflow).
     carrier_watch_ = std::make_unique<takeover::CarrierWatch>(
         [this](int interface_index, bool carrier) { on_carrier_event(interface_index, carrier); });
-    loop_.watch_readable(carrier_watch_->fd(), [this] { carrier_watch_->read_events(); });
-    poll_carrier();
-    loop_.add_timer(kCarrierPollNs, kCarrierPollNs, [this](std::uint64_t) {
-        notifier_->reap(now());
-        poll_carrier();
-        // Address probes and pending decisions advance without beats too;
-        // read first, so that an answer to our last probe is never left
-        // unread when we decide (a paused holder's kernel still answers).
-        drain_all();
-        node_->decide(now());
+    loop_.watch_readable(carrier_watch_->fd(), [this] {
+        carrier_watch_->read_events();
+        poll_carrier();  // any link event, or an overrun (lost events): one authoritative read
     });
+    poll_carrier();
+    loop_.add_timer(kCarrierPollNs, kCarrierPollNs, [this](std::uint64_t) { poll_carrier(); });
+    if (config_.interval_ns > kHousekeepingNs) {
+        loop_.add_timer(kHousekeepingNs, kHousekeepingNs, [this](std::uint64_t) {
+            housekeeping();
+            // Address probes and pending decisions advance without beats too;
+            // read first, so that an answer to our last probe is never left
+            // unread when we decide (a paused holder's kernel still answers).
+            drain_all();
+            node_->decide(now());
+        });
+    }
+    for (std::size_t i = 0; i < links_.size(); ++i) {
+        loop_.watch_readable(links_[i].wake->fd(), [this, i] { on_wake(i); });
+    }
     loop_.add_timer(kNeighborRecheckNs, kNeighborRecheckNs, [this](std::uint64_t) {
         for (PeerLink& link : links_) {
             link.refresh_peer_mac(true);

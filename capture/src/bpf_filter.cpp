@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "fo/wire/heartbeat.hpp"
+
 namespace fo::capture {
 
 std::string build_filter_expression(const FilterSpec& spec) {
@@ -22,6 +24,21 @@ std::string build_filter_expression(const FilterSpec& spec) {
         }
     }
     return expression;
+}
+
+std::string build_wake_filter_expression(const FilterSpec& spec) {
+    // Offsets from the UDP header: 8 bytes of it, then the payload's type
+    // (byte 5) and state (byte 7), docs/protocol.md.
+    constexpr int kType = 8 + 5;
+    constexpr int kState = 8 + 7;
+    const auto value = [](auto enumerator) { return std::to_string(static_cast<int>(enumerator)); };
+    std::string expression = "ip and udp dst port " + std::to_string(spec.port);
+    if (spec.exclude_source_mac) {
+        expression += " and not ether src " + spec.exclude_source_mac->to_string();
+    }
+    return expression + " and (udp[" + std::to_string(kType) + "] != " + value(wire::MessageType::beat) + " or udp[" +
+           std::to_string(kState) + "] == " + value(wire::SenderState::releasing) + " or udp[" +
+           std::to_string(kState) + "] == " + value(wire::SenderState::stopping) + ")";
 }
 
 struct OfflineFilter::Program {

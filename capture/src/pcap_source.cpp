@@ -1,6 +1,8 @@
 #include "fo/capture/pcap_source.hpp"
 
+#include <linux/if_packet.h>
 #include <pcap/pcap.h>
+#include <sys/socket.h>
 
 #include <stdexcept>
 
@@ -125,6 +127,10 @@ std::unique_ptr<PacketSource> open_live_capture(const LiveCaptureOptions& option
         throw std::runtime_error(where + " is not Ethernet");
     }
     apply_filter(handle, options.filter, where);
+    if (options.ignore_outgoing) {
+        const int on = 1;
+        (void)setsockopt(pcap_fileno(handle), SOL_PACKET, PACKET_IGNORE_OUTGOING, &on, sizeof on);
+    }
     if (pcap_setnonblock(handle, 1, error) != 0) {
         pcap_close(handle);
         throw std::runtime_error("cannot make capture on " + where + " non-blocking: " + error);

@@ -1,6 +1,8 @@
 #include "libnet_context.hpp"
 
 #include <arpa/inet.h>
+#include <netpacket/packet.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <cstring>
@@ -14,6 +16,14 @@ LibnetContext::LibnetContext(int injection_type, const std::string& interface) :
     if (context_ == nullptr) {
         throw std::runtime_error("cannot open " + (interface.empty() ? std::string("libnet") : interface) +
                                  " for injection: " + error.data());
+    }
+    if (injection_type == LIBNET_LINK) {
+        // libnet's packet socket listens to ETH_P_ALL on every interface and
+        // is never read: the kernel offers it a copy of every frame. Bound to
+        // protocol 0 it receives nothing; libnet_write names the interface.
+        sockaddr_ll unhooked{};
+        unhooked.sll_family = AF_PACKET;
+        (void)bind(libnet_getfd(context_), reinterpret_cast<const sockaddr*>(&unhooked), sizeof unhooked);
     }
 }
 

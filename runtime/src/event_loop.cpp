@@ -2,12 +2,13 @@
 
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <limits>
 #include <system_error>
 
 #include "fo/runtime/clock.hpp"
@@ -19,16 +20,6 @@ namespace {
     throw std::system_error(errno, std::generic_category(), what);
 }
 
-itimerspec to_itimerspec(std::int64_t delay_ns, std::int64_t period_ns) {
-    itimerspec spec{};
-    // A zero it_value disarms a timerfd; the earliest deadline is "now".
-    const std::int64_t delay = delay_ns > 0 ? delay_ns : 1;
-    spec.it_value.tv_sec = static_cast<time_t>(delay / kNanosPerSecond);
-    spec.it_value.tv_nsec = static_cast<long>(delay % kNanosPerSecond);
-    spec.it_interval.tv_sec = static_cast<time_t>(period_ns / kNanosPerSecond);
-    spec.it_interval.tv_nsec = static_cast<long>(period_ns % kNanosPerSecond);
-    return spec;
-}
 }  // namespace
 
 EventLoop::EventLoop() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
@@ -38,9 +29,6 @@ EventLoop::EventLoop() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
 }
 
 EventLoop::~EventLoop() {
-    for (const int timer : timers_) {
-        close(timer);
-    }
     if (signal_fd_ >= 0) {
         close(signal_fd_);
     }
@@ -67,33 +55,76 @@ void EventLoop::unwatch(int fd) {
 }
 
 EventLoop::TimerId EventLoop::add_timer(std::int64_t delay_ns, std::int64_t period_ns, TimerCallback callback) {
-    const int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (fd < 0) {
-        throw_errno("timerfd_create");
-    }
-    watch_readable(fd, [fd, callback = std::move(callback)] {
-        std::uint64_t expirations = 0;
-        if (read(fd, &expirations, sizeof expirations) == static_cast<ssize_t>(sizeof expirations) && expirations > 0) {
-            callback(expirations);
-        }
-    });
-    timers_.insert(fd);
-    rearm_timer(fd, delay_ns, period_ns);
-    return fd;
+    const TimerId id = next_timer_id_++;
+    timers_[id].callback = std::make_shared<TimerCallback>(std::move(callback));
+    rearm_timer(id, delay_ns, period_ns);
+    return id;
 }
 
 void EventLoop::rearm_timer(TimerId timer, std::int64_t delay_ns, std::int64_t period_ns) {
-    const itimerspec spec = to_itimerspec(delay_ns, period_ns);
-    if (timerfd_settime(timer, 0, &spec, nullptr) != 0) {
-        throw_errno("timerfd_settime");
+    auto found = timers_.find(timer);
+    if (found == timers_.end()) {
+        return;
     }
+    Timer& entry = found->second;
+    if (entry.due_ns != 0) {
+        queue_.erase({entry.due_ns, timer});
+    }
+    // As a timerfd: the earliest deadline is "now" (1 ns), never "disarmed".
+    entry.due_ns = MonotonicClock{}.now_ns() + std::max<std::int64_t>(delay_ns, 1);
+    entry.period_ns = std::max<std::int64_t>(period_ns, 0);
+    queue_.emplace(entry.due_ns, timer);
 }
 
 void EventLoop::cancel_timer(TimerId timer) {
-    unwatch(timer);
-    if (timers_.erase(timer) != 0) {
-        close(timer);
+    auto found = timers_.find(timer);
+    if (found == timers_.end()) {
+        return;
     }
+    if (found->second.due_ns != 0) {
+        queue_.erase({found->second.due_ns, timer});
+    }
+    timers_.erase(found);
+}
+
+void EventLoop::run_due_timers() {
+    const std::int64_t now = MonotonicClock{}.now_ns();
+    // Only what is due now: a timer re-armed by a callback is due later.
+    while (running_ && !queue_.empty() && queue_.begin()->first <= now) {
+        const auto [due, id] = *queue_.begin();
+        queue_.erase(queue_.begin());
+        Timer& timer = timers_.at(id);
+        std::uint64_t expirations = 1;
+        if (timer.period_ns > 0) {
+            // Late by whole periods (a stall): one call that says how many.
+            expirations += static_cast<std::uint64_t>((now - due) / timer.period_ns);
+            timer.due_ns = due + static_cast<std::int64_t>(expirations) * timer.period_ns;
+            queue_.emplace(timer.due_ns, id);
+        } else {
+            timer.due_ns = 0;
+        }
+        const std::shared_ptr<TimerCallback> keep_alive = timer.callback;
+        (*keep_alive)(expirations);
+    }
+}
+
+int EventLoop::wait(epoll_event* events, int size) {
+    if (queue_.empty()) {
+        return epoll_wait(epoll_fd_, events, size, -1);
+    }
+    const std::int64_t timeout_ns = std::max<std::int64_t>(queue_.begin()->first - MonotonicClock{}.now_ns(), 0);
+    if (have_epoll_pwait2_) {
+        const timespec timeout{static_cast<time_t>(timeout_ns / kNanosPerSecond),
+                               static_cast<long>(timeout_ns % kNanosPerSecond)};
+        const int count = epoll_pwait2(epoll_fd_, events, size, &timeout, nullptr);
+        if (count >= 0 || errno != ENOSYS) {
+            return count;
+        }
+        have_epoll_pwait2_ = false;  // before Linux 5.11: milliseconds, rounded up
+    }
+    return epoll_wait(epoll_fd_, events, size,
+                      static_cast<int>(std::min<std::int64_t>((timeout_ns + kNanosPerMilli - 1) / kNanosPerMilli,
+                                                              std::numeric_limits<int>::max())));
 }
 
 void EventLoop::on_signal(int signal_number, Callback callback) {
@@ -131,7 +162,7 @@ void EventLoop::run() {
     constexpr int kMaxEvents = 16;
     std::array<epoll_event, kMaxEvents> events{};
     while (running_) {
-        const int count = epoll_wait(epoll_fd_, events.data(), kMaxEvents, -1);
+        const int count = wait(events.data(), kMaxEvents);
         if (count < 0) {
             if (errno == EINTR) {
                 continue;
@@ -146,6 +177,7 @@ void EventLoop::run() {
             const std::shared_ptr<Watch> keep_alive = watch->second;
             keep_alive->on_readable();
         }
+        run_due_timers();
     }
 }
 

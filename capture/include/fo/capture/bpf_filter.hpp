@@ -24,6 +24,11 @@ struct FilterSpec {
 /// The pcap-filter(7) expression for our frames.
 std::string build_filter_expression(const FilterSpec& spec);
 
+/// The heartbeats of `spec` that need an answer at once (for a WakeSocket):
+/// a message type other than beat (release-request, released) or a sender
+/// state of releasing or stopping (a handover). Ordinary beats do not pass.
+std::string build_wake_filter_expression(const FilterSpec& spec);
+
 /// Compiles a filter once (for Ethernet) and matches packets offline
 /// (pcap_offline_filter), for tests and for filtering pcap files.
 class OfflineFilter {

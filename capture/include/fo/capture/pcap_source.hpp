@@ -19,6 +19,10 @@ struct LiveCaptureOptions {
     int buffer_bytes = 4 * 1024 * 1024;
     /// Needed to see frames sent to a MAC that is not the interface's.
     bool promiscuous = false;
+    /// Frames this host sends are not handed to the capture at all
+    /// (PACKET_IGNORE_OUTGOING, Linux 4.20; ignored where unknown): the
+    /// daemon's own beats then cost no filter run in its own capture.
+    bool ignore_outgoing = false;
 };
 
 /// Opens `interface` with immediate mode (no buffer timeout: ucarp's 1 s trap),

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "fo/inject/frame_sink.hpp"
 #include "fo/inject/transmitters.hpp"
 #include "fo/wire/auth.hpp"
 #include "fo/wire/keyring.hpp"
@@ -17,15 +19,25 @@ struct HeartbeatSenderOptions {
     /// Must outlive the sender; read at every frame (a reload takes effect at
     /// the next one). nullptr: unsigned (logged by the caller).
     const wire::Keyring* keyring = nullptr;
+    /// Stand-ins for the interface's own addresses when the frames go to a
+    /// sink of the caller's (benchmarks, tests): then `interface` is not read.
+    std::optional<wire::MacAddress> source_mac;
+    std::optional<wire::Ipv4Address> source_ip;
 };
 
-/// libnet on one interface. The context and the Ethernet, IPv4 and UDP
-/// headers are built once; each beat rewrites only the UDP payload (and libnet
-/// the UDP checksum that depends on it).
+/// Heartbeat frames for one link. libnet builds the Ethernet, IPv4 and UDP
+/// headers once into a frame template; each beat writes only the signed
+/// payload and the UDP checksum into it and hands the bytes to the sink (an
+/// AF_PACKET socket opened once: one sendto per beat, no per-frame
+/// allocation or interface lookup).
 class LibnetHeartbeatSender final : public HeartbeatTransmitter {
   public:
-    /// Throws std::runtime_error when the interface cannot be opened.
+    /// Sends on `options.interface`. Throws std::runtime_error when the
+    /// interface cannot be opened.
     explicit LibnetHeartbeatSender(const HeartbeatSenderOptions& options);
+    /// Sends into `sink`; the source addresses come from the options when
+    /// given, else from the interface.
+    LibnetHeartbeatSender(const HeartbeatSenderOptions& options, std::unique_ptr<FrameSink> sink);
     ~LibnetHeartbeatSender() override;
 
     bool send(const wire::Heartbeat& beat) override;

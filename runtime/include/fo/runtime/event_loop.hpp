@@ -5,12 +5,18 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <utility>
+
+struct epoll_event;
 
 namespace fo::runtime {
 
-/// Single-threaded reactor: epoll over file descriptors, timerfd timers on
-/// CLOCK_MONOTONIC, signalfd signals. Setup failures throw std::system_error
-/// (startup fails fast); once running, callbacks are expected not to throw.
+/// Single-threaded reactor: epoll over file descriptors, timers on
+/// CLOCK_MONOTONIC, signalfd signals. The timers live in the loop (a queue
+/// ordered by deadline) and the earliest one is the epoll_pwait2 timeout:
+/// a wakeup costs one system call, and arming or moving a timer none.
+/// Setup failures throw std::system_error (startup fails fast); once running,
+/// callbacks are expected not to throw.
 class EventLoop {
   public:
     using Callback = std::function<void()>;
@@ -28,8 +34,9 @@ class EventLoop {
     void unwatch(int fd);
 
     /// A timer that first fires after `delay_ns` and then every `period_ns`
-    /// (0: once). Periodic timers are anchored to absolute deadlines, so
-    /// they do not drift with callback run time.
+    /// (0: once; it stays valid for rearm_timer until cancelled). Periodic
+    /// timers are anchored to absolute deadlines, so they do not drift with
+    /// callback run time.
     TimerId add_timer(std::int64_t delay_ns, std::int64_t period_ns, TimerCallback callback);
     void rearm_timer(TimerId timer, std::int64_t delay_ns, std::int64_t period_ns);
     void cancel_timer(TimerId timer);
@@ -45,15 +52,25 @@ class EventLoop {
     struct Watch {
         Callback on_readable;
     };
+    struct Timer {
+        std::int64_t due_ns = 0;  // 0: not armed
+        std::int64_t period_ns = 0;
+        std::shared_ptr<TimerCallback> callback;  // kept alive while it runs (it may cancel itself)
+    };
     void add_to_epoll(int fd) const;
     void dispatch_signals();
+    void run_due_timers();
+    [[nodiscard]] int wait(epoll_event* events, int size);
 
     int epoll_fd_ = -1;
     int signal_fd_ = -1;
     bool running_ = true;
     std::map<int, std::shared_ptr<Watch>> watches_;
     std::map<int, Callback> signal_handlers_;
-    std::set<int> timers_;  // timerfds we own and close
+    std::map<TimerId, Timer> timers_;
+    std::set<std::pair<std::int64_t, TimerId>> queue_;  // armed timers by deadline
+    TimerId next_timer_id_ = 1;
+    bool have_epoll_pwait2_ = true;
 };
 
 }  // namespace fo::runtime
