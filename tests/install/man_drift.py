@@ -112,9 +112,11 @@ for match in re.finditer(r"reject_unknown\(\s*[^,]+,\s*\{([^}]*)\}\s*,\s*([^;]*?
     literal = re.search(r'"([a-z_0-9]+)\."', prefix)
     if literal:
         table = literal.group(1)
-    else:  # path + "." with path = "NAME[" + index + "]" defined before it
+    else:  # path + "." with path = "NAME[" + index + "]" defined before it, or
+        # inside a function documented as "/// One [[NAME]]" that gets the path
         before = code[: match.start()]
-        paths = re.findall(r'path\s*=\s*"([a-z_0-9]+)\["', before)
+        paths = re.findall(r'path\s*=\s*"([a-z_0-9]+)\["|/// One \[\[([a-z_0-9]+)\]\]', before)
+        paths = [assigned or documented for assigned, documented in paths]
         if not paths:
             problems.append(f"cannot tell the table of reject_unknown({match.group(1)}): update {__file__}")
             continue
