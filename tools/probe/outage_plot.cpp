@@ -125,7 +125,9 @@ std::string render_outage_svg(const OutageReport& report, const std::vector<Prob
         const std::string length = ms_text(gap.length_ns()) + " ms";
         svg.rect(x, kRepliesTop, width, kRepliesHeight, kGapColour,
                  "gap " + length + ", " + std::to_string(gap.probes()) + " probes unanswered", 0.35);
-        svg.text(x + width / 2, kRepliesTop - 4, "gap " + length, 11, SvgWriter::Anchor::middle, {}, kGapColour);
+        if (report.outage && gap.start_ns == report.outage->start_ns) {  // the others: tooltips only (no clutter)
+            svg.text(x + width / 2, kRepliesTop - 4, "gap " + length, 11, SvgWriter::Anchor::middle, {}, kGapColour);
+        }
     }
     svg.end_group();
 
