@@ -56,11 +56,11 @@ TEST(MailMessage, HasTheHeadersAndTheBody) {
     ASSERT_NE(end_of_headers, std::string::npos);
     const std::string headers = message.substr(0, end_of_headers + 2);
     const std::string body = message.substr(end_of_headers + 4);
-    EXPECT_NE(headers.find("From: failover@node-a\r\n"), std::string::npos);
-    EXPECT_NE(headers.find("To: ops@example.com\r\n"), std::string::npos);
-    EXPECT_NE(headers.find("Subject: [failover node-a] acquired 198.51.100.100\r\n"), std::string::npos);
-    EXPECT_NE(headers.find("Date: Fri, 27 Nov 2026 16:42:35 +0000\r\n"), std::string::npos);
-    EXPECT_NE(headers.find("Message-ID: <18ebf48b3a1ec080.7.failover@node-a>\r\n"), std::string::npos);
+    EXPECT_EQ(headers.find("From: failover@node-a\r\n"), 0U);
+    EXPECT_NE(headers.find("\r\nTo: ops@example.com\r\n"), std::string::npos);
+    EXPECT_NE(headers.find("\r\nSubject: [failover node-a] acquired 198.51.100.100\r\n"), std::string::npos);
+    EXPECT_NE(headers.find("\r\nDate: Fri, 27 Nov 2026 16:42:35 +0000\r\n"), std::string::npos);
+    EXPECT_NE(headers.find("\r\nMessage-ID: <18ebf48b3a1ec080.7.failover@node-a>\r\n"), std::string::npos);
     EXPECT_EQ(body,
               "Event: acquired 198.51.100.100\r\nNode: node-a\r\nTime: 2026-11-27T16:42:35.250Z\r\n"
               "Addresses: 198.51.100.100/24@lan0 198.51.100.101/24@lan0\r\n\r\npeer dead\r\nfor 300 ms\r\n");
