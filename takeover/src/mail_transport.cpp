@@ -170,7 +170,7 @@ int run_sendmail(const std::string& sendmail_path, const MailEnvelope& envelope)
 }
 
 struct Upload {
-    const std::string* text;
+    const std::string* text = nullptr;
     std::size_t offset = 0;
 };
 

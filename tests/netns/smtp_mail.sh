@@ -11,8 +11,10 @@
 #     growing), then given up (failed) after mail_attempts; meanwhile its
 #     beats flow (the secondary hears it, never takes over);
 #  3. the primary stops; the secondary takes over and its mail arrives at the
-#     SMTP server: envelope, headers (From, To, Subject, Date, Message-ID)
-#     and body (event, node, time, addresses); its status says sent.
+#     SMTP server (STARTTLS required, certificate checked against
+#     smtp_ca_file, AUTH with the credentials file's user and password):
+#     envelope, headers (From, To, Subject, Date, Message-ID) and body
+#     (event, node, time, addresses); its status says sent.
 # usage: smtp_mail.sh HEARTBEATD FO_PROBE PCAP_REPLAY ARP_SEND FAILOVERD FOCTL
 HEARTBEATD=$1 FAILOVERD=$5 FOCTL=$6
 source "$(dirname "$0")/lib.sh"
@@ -30,22 +32,32 @@ sed -i "s|^mail_from = .*|&\nsmtp_url = \"smtp://$MAIL_HOST:2526\"|" "$W/primary
 sed -i "s|^mail_from = .*|&\nsmtp_url = \"smtp://$MAIL_HOST:2525\"|" "$W/secondary.toml" # the SMTP server
 fo_host mailhost mail
 fo_plug "$lan" "$mailhost" lan0 "$MAIL_HOST/24" m-lan
+command -v openssl >/dev/null || fo_skip_or_fail "openssl is not installed"
+
+# The secondary's relay: STARTTLS required (a certificate for the mail
+# host's address, trusted through smtp_ca_file) and AUTH with credentials
+# from a file.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=mail.test -addext "subjectAltName=IP:$MAIL_HOST" \
+  -keyout "$W/smtp.key" -out "$W/smtp.crt" 2>/dev/null
+printf 'mailer:s3cret: pass\n' >"$W/smtp.credentials"
+sed -i -e 's|^smtp_starttls = .*|smtp_starttls = "required"|' \
+  -e "s|^mail_from = .*|&\nsmtp_credentials_file = \"$W/smtp.credentials\"\nsmtp_ca_file = \"$W/smtp.crt\"|" \
+  "$W/secondary.toml"
 
 # 1. Credentials readable by others: refused before anything starts.
-printf 'user:secret\n' >"$W/smtp.credentials"
 chmod 644 "$W/smtp.credentials"
-sed -e 's|^smtp_starttls = .*|smtp_starttls = "required"|' \
-  -e "s|^mail_from = .*|&\nsmtp_credentials_file = \"$W/smtp.credentials\"|" "$W/secondary.toml" >"$W/credentials.toml"
 check_status=0
-ip netns exec "$secondary" "$FAILOVERD" --check-config --config "$W/credentials.toml" >"$W/check.out" 2>&1 || check_status=$?
+ip netns exec "$secondary" "$FAILOVERD" --check-config --config "$W/secondary.toml" >"$W/check.out" 2>&1 || check_status=$?
 echo "   --check-config with a 0644 credentials file: exit $check_status: $(cat "$W/check.out")"
 fo_check "a credentials file readable by group or others is refused (exit non-zero)" test "$check_status" -ne 0
 fo_check "the error names the file, the key and the fix" \
-  grep -q "credentials.toml:[0-9]*: key 'smtp_credentials_file': SMTP credentials file $W/smtp.credentials is readable by group or others (mode 0644); run: chmod 600" "$W/check.out"
+  grep -q "secondary.toml:[0-9]*: key 'smtp_credentials_file': SMTP credentials file $W/smtp.credentials is readable by group or others (mode 0644); run: chmod 600" "$W/check.out"
 chmod 600 "$W/smtp.credentials"
-fo_check "the same file with mode 0600 passes --check-config" ip netns exec "$secondary" "$FAILOVERD" --check-config --config "$W/credentials.toml"
+fo_check "the same file with mode 0600 passes --check-config" \
+  ip netns exec "$secondary" "$FAILOVERD" --check-config --config "$W/secondary.toml"
 
-fo_spawn "$mailhost" "$W/smtp" "$PY" "$(dirname "$0")/../support/smtp_sink.py" "$MAIL_HOST" 2525 "$W/received.jsonl"
+fo_spawn "$mailhost" "$W/smtp" "$PY" "$(dirname "$0")/../support/smtp_sink.py" "$MAIL_HOST" 2525 "$W/received.jsonl" \
+  --tls "$W/smtp.crt" "$W/smtp.key" --auth "mailer:s3cret: pass"
 fo_check "the SMTP server listens" fo_wait_for "listening" "$W/smtp.out" 15
 
 # 2. The primary's relay is down.
@@ -91,6 +103,8 @@ took_over = [r for r in records if "took over" in r["data"]]
 assert took_over, f"no 'took over' message among {len(records)}"
 record = took_over[0]
 assert record["peer"] == "198.51.100.2", record["peer"]
+assert record["tls"] is True, "not sent over STARTTLS"
+assert record["login"] == "mailer", record["login"]
 assert record["mail_from"] == "failover@example.com", record["mail_from"]
 assert record["rcpt_tos"] == ["ops@example.com"], record["rcpt_tos"]
 message = email.message_from_string(record["data"])
