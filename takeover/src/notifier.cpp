@@ -91,7 +91,6 @@ void MailNotifier::collect_from(MailTransport& transport, std::int64_t now_ns) {
             continue;
         }
         it->in_flight = false;
-        it->transport = nullptr;
         if (outcome.sent) {
             ++sent_;
             record({MailOutcomeRecord::Kind::sent, it->subject, "", it->attempts, 0});
@@ -113,7 +112,6 @@ void MailNotifier::start_due(std::int64_t now_ns) {
     for (Queued& queued : queue_) {
         if (!queued.in_flight && queued.due_ns <= now_ns) {
             queued.in_flight = true;
-            queued.transport = transport_.get();
             ++queued.attempts;
             transport_->start(queued.id, queued.envelope, now_ns);
         }

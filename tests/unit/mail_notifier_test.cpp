@@ -64,7 +64,7 @@ TEST(MailMessage, HasTheHeadersAndTheBody) {
     EXPECT_EQ(body,
               "Event: acquired 198.51.100.100\r\nNode: node-a\r\nTime: 2026-11-27T16:42:35.250Z\r\n"
               "Addresses: 198.51.100.100/24@lan0 198.51.100.101/24@lan0\r\n\r\npeer dead\r\nfor 300 ms\r\n");
-    EXPECT_EQ(message.find("\n"), message.find("\r\n") + 1) << "no bare LF";
+    EXPECT_EQ(message.find('\n'), message.find("\r\n") + 1) << "no bare LF";
 }
 
 TEST(MailMessage, ALineBreakInAFieldCannotAddAHeader) {

@@ -87,8 +87,7 @@ class MailNotifier final : public Notifier {
         MailEnvelope envelope;
         int attempts = 0;
         std::int64_t due_ns = 0;
-        bool in_flight = false;
-        MailTransport* transport = nullptr;  // of the attempt in flight
+        bool in_flight = false;  // an attempt runs (in transport_ or a retired one)
     };
     void record(MailOutcomeRecord outcome);
     void start_due(std::int64_t now_ns);
