@@ -194,5 +194,27 @@ TEST(MailNotifier, TheQueueIsBounded) {
     EXPECT_EQ(h.outcomes.back().subject, "event 0");
 }
 
+TEST(MailNotifier, AReloadLetsARunningAttemptEndAndRetriesThroughTheNewTransport) {
+    Harness h(3);
+    h.notifier->notify("acquired", "");
+    auto fresh = std::make_unique<testing::FakeMailTransport>();
+    testing::FakeMailTransport* second = fresh.get();
+    MailPolicy policy;
+    policy.recipient = "new@example.com";
+    policy.attempts = 3;
+    policy.retry_ns = kSecond;
+    h.notifier->reconfigure(std::move(fresh), policy);
+    h.transport->fail("relay restarting");  // the old transport's attempt ends after the reload
+    h.at(h.now);
+    EXPECT_EQ(h.notifier->status(h.now).last->kind, MailOutcomeRecord::Kind::retrying);
+    h.at(h.now + kSecond);  // the new policy's backoff
+    ASSERT_EQ(second->attempts.size(), 1U);
+    EXPECT_EQ(second->attempts[0].envelope.to, "ops@example.com") << "a queued message keeps its recipient";
+    second->succeed();
+    h.at(h.now);
+    EXPECT_EQ(h.notifier->status(h.now).sent, 1U);
+    EXPECT_EQ(h.notifier->status(h.now).transport, "fake");
+}
+
 }  // namespace
 }  // namespace fo::takeover
