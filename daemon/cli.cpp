@@ -12,6 +12,7 @@
 #include "fo/runtime/duration.hpp"
 #include "fo/runtime/log.hpp"
 #include "fo/version.hpp"
+#include "mail_setup.hpp"
 #include "run_daemon.hpp"
 
 // The command line of heartbeatd and failoverd: flags over the file, then
@@ -196,6 +197,10 @@ int daemon_main(int argc, char** argv, wire::Role default_role) {
     auto keys = load_keyring(config, wire::KeyFilePolicy::daemon());
     if (!keys.error.empty()) {
         std::cerr << program << ": " << keys.error << "\n";
+        return 1;
+    }
+    if (auto problem = smtp_credentials_problem(config); !problem.empty()) {
+        std::cerr << program << ": " << problem << "\n";
         return 1;
     }
     if (check_only) {

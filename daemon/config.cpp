@@ -133,6 +133,13 @@ const std::map<std::string, bool> kKnownTopLevel = {{"role", true},
                                                     {"hook_timeout_ms", true},
                                                     {"mail_recipient", true},
                                                     {"sendmail", true},
+                                                    {"smtp_url", true},
+                                                    {"smtp_starttls", true},
+                                                    {"smtp_credentials_file", true},
+                                                    {"smtp_ca_file", true},
+                                                    {"mail_from", true},
+                                                    {"mail_attempts", true},
+                                                    {"mail_retry_ms", true},
                                                     {"failback", true},
                                                     {"failback_hold_down_ms", true},
                                                     {"status_socket", true},
@@ -407,6 +414,31 @@ ConfigResult parse_config_toml(const std::string& text, const std::string& sourc
     }
     if (auto sendmail = reader.get<std::string>(table, "sendmail", "sendmail")) {
         config.sendmail = *sendmail;
+    }
+    for (auto [key, field] :
+         {std::pair{"smtp_url", &config.smtp_url}, std::pair{"smtp_credentials_file", &config.smtp_credentials_file},
+          std::pair{"smtp_ca_file", &config.smtp_ca_file}, std::pair{"mail_from", &config.mail_from}}) {
+        if (auto value = reader.get<std::string>(table, key, key)) {
+            *field = *value;
+        }
+    }
+    if (auto starttls = reader.get<std::string>(table, "smtp_starttls", "smtp_starttls")) {
+        if (*starttls == "required" || *starttls == "optional") {
+            config.smtp_starttls_required = *starttls == "required";
+        } else {
+            reader.error(table.get("smtp_starttls"), "smtp_starttls", "must be \"required\" or \"optional\"");
+        }
+    }
+    if (auto attempts = reader.get<std::int64_t>(table, "mail_attempts", "mail_attempts")) {
+        if (*attempts < 1 || *attempts > kMaximumMailAttempts) {
+            reader.error(table.get("mail_attempts"), "mail_attempts",
+                         "must be between 1 and " + std::to_string(kMaximumMailAttempts));
+        } else {
+            config.mail_attempts = *attempts;
+        }
+    }
+    if (auto retry = reader.duration_ms(table, "mail_retry_ms", kMailRetryBounds)) {
+        config.mail_retry_ns = *retry;
     }
     if (auto failback = reader.get<std::string>(table, "failback", "failback")) {
         if (*failback == "automatic") {

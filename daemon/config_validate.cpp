@@ -44,6 +44,46 @@ std::optional<std::string> mail_address_problem(const std::string& text) {
     return std::nullopt;
 }
 
+/// The SMTP relay keys (smtp_*, mail_from): `error(key, message)` per problem.
+template <typename Error>
+void validate_smtp(const Config& config, const Error& error) {
+    const std::string& url = config.smtp_url;
+    if (!url.empty()) {
+        const bool scheme = url.rfind("smtp://", 0) == 0 || url.rfind("smtps://", 0) == 0;
+        const auto host_at = url.find("://") + 3;
+        const bool plain = std::all_of(url.begin(), url.end(), [](char c) {
+            const auto u = static_cast<unsigned char>(c);
+            return u > 0x20 && u < 0x7F;
+        });
+        if (!scheme || !plain || host_at >= url.size() || url[host_at] == '/' || url[host_at] == ':') {
+            error("smtp_url", "'" + url + "' is not smtp://HOST[:PORT] or smtps://HOST[:PORT]");
+        } else if (config.mail_recipient.empty()) {
+            error("smtp_url", "is set but mail_recipient is empty: no mail would be sent");
+        }
+    }
+    for (const auto& [key, path] : {std::pair{"smtp_credentials_file", &config.smtp_credentials_file},
+                                    std::pair{"smtp_ca_file", &config.smtp_ca_file}}) {
+        if (path->empty()) {
+            continue;
+        }
+        if (path->front() != '/') {
+            error(key, "'" + *path + "' must be an absolute path");
+        } else if (url.empty()) {
+            error(key, "is set but smtp_url is not: mail goes through sendmail");
+        }
+    }
+    if (!config.smtp_credentials_file.empty() && !config.smtp_starttls_required && url.rfind("smtp://", 0) == 0) {
+        error("smtp_credentials_file",
+              "with smtp_starttls = \"optional\" the password could cross the network in "
+              "clear text; use smtp_starttls = \"required\" or smtps://");
+    }
+    if (!config.mail_from.empty()) {
+        if (auto problem = mail_address_problem(config.mail_from)) {
+            error("mail_from", *problem);
+        }
+    }
+}
+
 bool is_multicast_or_reserved(wire::Ipv4Address address) {
     return (address.value >> 28U) >= 0xEU;  // 224.0.0.0/4 multicast, 240.0.0.0/4 reserved and 255.255.255.255
 }
@@ -206,6 +246,7 @@ std::vector<std::string> validate(const Config& config, const HostFacts& host) {
             error("mail_recipient", *problem);
         }
     }
+    validate_smtp(config, error);
     return errors;
 }
 

@@ -30,6 +30,7 @@
 #include "fo/takeover/hook_runner.hpp"
 #include "fo/takeover/netlink_addresses.hpp"
 #include "fo/takeover/notifier.hpp"
+#include "mail_setup.hpp"
 #include "peer_link.hpp"
 #include "run_daemon.hpp"
 
@@ -45,7 +46,7 @@ using runtime::log_info;
 using runtime::log_warning;
 
 constexpr int kPacketsPerRead = 256;
-// Housekeeping (reaping sendmail, decisions between beats at long intervals)
+// Housekeeping (reaping and retrying mail, decisions between beats at long intervals)
 // runs on the beat tick at least this often, or on its own timer when the
 // interval is longer.
 constexpr std::int64_t kHousekeepingNs = 20'000'000;
@@ -205,8 +206,9 @@ void Daemon::setup() {
     addresses_ = std::make_unique<takeover::NetlinkAddressManager>();
     hooks_ = std::make_unique<takeover::DirectoryHookRunner>(loop_, config_.hooks_dir, config_.hook_timeout_ns,
                                                              [](const std::string& line) { log_info(line); });
-    notifier_ = std::make_unique<takeover::MailNotifier>(config_.sendmail, config_.mail_recipient, host_name(),
-                                                         [](const std::string& line) { log_info(line); });
+    notifier_ = std::make_unique<takeover::MailNotifier>(
+        make_mail_transport(config_), make_mail_policy(config_), host_name(),
+        [](const std::string& line) { log_info(line); }, [this] { return now(); }, runtime::realtime_ns);
     for (PeerLink& link : links_) {
         edges.transmitters.push_back(link.sender.get());
         edges.link_macs.push_back(link.sender->source_mac());
@@ -451,9 +453,14 @@ void Daemon::reload() {
     config_.hook_timeout_ns = fresh.hook_timeout_ns;
     config_.mail_recipient = fresh.mail_recipient;
     config_.sendmail = fresh.sendmail;
+    try {  // the mail keys, credentials re-read; a running attempt ends normally
+        notifier_->reconfigure(make_mail_transport(fresh), make_mail_policy(fresh));
+        copy_mail_keys(fresh, config_);
+    } catch (const std::runtime_error& error) {
+        log_warning(std::string("reload: mail unchanged: ") + error.what());
+    }
     node_->set_failback(config_.failback, config_.failback_hold_down_ns);
-    hooks_->reconfigure(config_.hooks_dir, config_.hook_timeout_ns);   // a running hook is not disturbed
-    notifier_->reconfigure(config_.sendmail, config_.mail_recipient);  // never waits for a running sendmail
+    hooks_->reconfigure(config_.hooks_dir, config_.hook_timeout_ns);  // a running hook is not disturbed
     const bool restart_needed = fresh.links.size() != config_.links.size() ||
                                 fresh.addresses.size() != config_.addresses.size() ||
                                 fresh.interval_ns != config_.interval_ns || fresh.role != config_.role;
@@ -470,8 +477,7 @@ nlohmann::json Daemon::status() {
         process.peer_macs.push_back(link.peer_mac ? link.peer_mac->to_string() : "broadcast");
     }
     process.addresses_held = node_->takeover().addresses_present();
-    process.mail_sent = notifier_->sent();
-    process.mail_failed = notifier_->failed();
+    process.mail = notifier_->status(now());
     process.reloads_handled = reloads_handled_;
     process.reloads_refused = reloads_refused_;
     return node_status(*node_, process, now());

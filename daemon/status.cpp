@@ -11,6 +11,19 @@ std::string hex64(std::uint64_t value) {
     return text;
 }
 
+nlohmann::json mail_status(const takeover::MailStatus& mail) {
+    nlohmann::json last = nullptr;
+    if (mail.last) {
+        last = {{"outcome", takeover::to_string(mail.last->kind)},
+                {"subject", mail.last->subject},
+                {"attempts", mail.last->attempts},
+                {"reason", mail.last->reason},
+                {"retry_in_ms", mail.last->retry_in_ns / 1'000'000}};
+    }
+    return {{"transport", mail.transport},  {"mail_sent", mail.sent},       {"mail_failed", mail.failed},
+            {"mail_retries", mail.retries}, {"mail_pending", mail.pending}, {"last_mail", last}};
+}
+
 nlohmann::json link_status(Node& node, const ProcessStatus& process, std::size_t i, std::int64_t now) {
     const auto& status = node.detector().links()[i];
     const auto& intervals = node.intervals(i);
@@ -102,7 +115,7 @@ nlohmann::json node_status(Node& node, const ProcessStatus& process, std::int64_
         out["hooks"].push_back(
             {{"name", hook.name}, {"exit", hook.exit_code}, {"timed_out", hook.timed_out}, {"refused", hook.refused}});
     }
-    out["notifications"] = {{"mail_sent", process.mail_sent}, {"mail_failed", process.mail_failed}};
+    out["notifications"] = mail_status(process.mail);
     out["reloads"] = {{"handled", process.reloads_handled}, {"refused", process.reloads_refused}};
     const auto& counters = node.takeover().counters();
     out["counters"] = {{"takeovers", counters.acquisitions},

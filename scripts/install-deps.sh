@@ -26,6 +26,10 @@ packages=(
   resource-agents libxml2-utils # netns ocf_agent: ocf-tester (its xmllint) and ocf-shellfuncs for packaging/ocf/address
   keepalived ucarp            # netns vrrp_carp_watch and tests/data/make_vrrp_carp_capture.sh: real VRRP/CARP
                               # senders for fo-probe's foreign-format decoders (and bench/failover_bench.sh)
+  libcurl4-openssl-dev        # takeover/: mail through an SMTP relay (smtp_url), STARTTLS
+  python3-aiosmtpd openssl    # netns smtp_mail: a real SMTP server (STARTTLS with a test certificate) for our mail
+  chromium                    # tests: renders fo-probe outage --plot's SVG headless and reads its text
+  python3-matplotlib          # bench/plot_bench.py: the outage comparison picture
 )
 
 missing=()

@@ -23,6 +23,14 @@ using runtime::log_info;
 using runtime::log_notice;
 using runtime::log_warning;
 
+/// Pacemaker alerts the admin; here a notification is only a log line.
+class LogNotifier final : public takeover::Notifier {
+  public:
+    void notify(const std::string& subject, const std::string& body) override {
+        log_notice(subject + (body.empty() ? "" : ": " + body));
+    }
+};
+
 /// Runs the takeover's scheduled callbacks (the paced gratuitous ARPs) on the
 /// loop and says when none is left, so the process ends after the last one.
 class CountingScheduler final : public takeover::Scheduler {
@@ -94,7 +102,7 @@ int acquire(const Options& options) {
     runtime::EventLoop loop;
     inject::LibnetArpSender arp(options.address.interface);
     takeover::DirectoryHookRunner hooks(loop, options.hooks_dir, options.hook_timeout_ns, log_line);
-    takeover::MailNotifier notifier("", "", "", log_line);  // no recipient: the log only
+    LogNotifier notifier;
     std::optional<bool> acquired;
     const auto stop_when_done = [&] {
         if (acquired) {

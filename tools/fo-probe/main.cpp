@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
                                "seconds answered without a gap that count as recovered (default 0.2)");
     outage_command->add_flag("--json", outage.json, "print the report as JSON");
     outage_command->add_option("--udp", outage.udp_port, "probe a UDP echo service on this port instead of ICMP");
+    outage_command->add_option("--plot", outage.plot_file,
+                               "also draw the measurement as an SVG timeline into this file (any browser shows it)");
     std::uint16_t echo_port = 7;
     CLI::App* echo_command = app.add_subcommand("echo", "a UDP echo service (RFC 862) for outage --udp");
     echo_command->add_option("--port", echo_port, "UDP port (default 7)");

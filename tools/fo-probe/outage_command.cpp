@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 
 #include "fo/capture/pcap_source.hpp"
@@ -95,7 +96,12 @@ class ReplyHandler final : public capture::PacketHandler {
             return;
         }
         auto arp = wire::decode_arp_frame(packet.data);
-        if (arp && arp->operation == wire::kArpReply && arp->sender_ip == target_) {
+        if (!arp || arp->sender_ip != target_) {
+            return;
+        }
+        if (arp->target_ip == target_) {  // RFC 5227 section 3: an announcement
+            analyzer_.on_gratuitous_arp(arp->sender_mac, packet.timestamp_ns);
+        } else if (arp->operation == wire::kArpReply) {
             analyzer_.on_arp_reply(arp->sender_mac, packet.timestamp_ns);
         }
     }
@@ -119,6 +125,10 @@ int run_outage(const OutageOptions& options) {
         runtime::log_error("--rate must be between 1 and 20000 probes per second");
         return 2;
     }
+    if (!options.plot_file.empty() && !std::ofstream(options.plot_file, std::ios::app)) {
+        runtime::log_error("--plot: cannot write " + options.plot_file);  // before measuring, not after
+        return 2;
+    }
     const auto period_ns = static_cast<std::int64_t>(1e9 / options.rate_hz);
     const auto identifier = static_cast<std::uint16_t>(getpid() & 0xFFFF);
     // ARP requests for the target go out from a MAC that is not ours and a
@@ -136,7 +146,9 @@ int run_outage(const OutageOptions& options) {
                                     : "udp and src host " + target->to_string() + " and src port " +
                                           std::to_string(options.udp_port) + " and dst port " +
                                           std::to_string(echo.local_port());
-    const std::string filter = "(" + replies + ") or (arp and ether dst " + probe_mac.to_string() + ")";
+    // ARP: the answers to our probes, and the gratuitous ARPs (broadcast) of whoever claims the address.
+    const std::string filter = "(" + replies + ") or (arp and (ether dst " + probe_mac.to_string() +
+                               " or (ether broadcast and not ether src " + probe_mac.to_string() + ")))";
     capture::LiveCaptureOptions capture_options{options.interface, filter};
     capture_options.promiscuous = true;
     auto source = capture::open_live_capture(capture_options);
@@ -210,6 +222,10 @@ int run_outage(const OutageOptions& options) {
         std::cout << outage_report_json(report, options).dump(2) << std::endl;
     } else {
         std::cout << outage_report_text(report) << std::flush;
+    }
+    if (!options.plot_file.empty() &&
+        !write_outage_plot(report, analyzer.timeline(runtime::realtime_ns() - kReplyGraceNs), options)) {
+        return 1;
     }
     return 0;
 }

@@ -17,6 +17,7 @@ struct OutageOptions {
     double recovered_after_s = 0.2;  // answered this long without a gap = recovered
     bool json = false;
     std::uint16_t udp_port = 0;  // 0: ICMP echo; else UDP to an echo service on this port
+    std::string plot_file;       // "": no picture; else the SVG timeline (fo/probe/outage_plot.hpp)
 };
 
 /// A UDP echo service (RFC 862) for `outage --udp`: answers every datagram
@@ -27,5 +28,8 @@ int run_outage(const OutageOptions& options);
 
 nlohmann::json outage_report_json(const OutageReport& report, const OutageOptions& options);
 std::string outage_report_text(const OutageReport& report);
+/// Writes render_outage_svg() to options.plot_file; false (logged) when it cannot.
+bool write_outage_plot(const OutageReport& report, const std::vector<ProbeMark>& timeline,
+                       const OutageOptions& options);
 
 }  // namespace fo::probe

@@ -1,5 +1,8 @@
 #include <cstdio>
+#include <fstream>
 
+#include "fo/probe/outage_plot.hpp"
+#include "fo/runtime/log.hpp"
 #include "outage_command.hpp"
 
 namespace fo::probe {
@@ -59,7 +62,25 @@ nlohmann::json outage_report_json(const OutageReport& report, const OutageOption
         out["dual_owner_windows"].push_back({{"start_ns", window.start_ns}, {"end_ns", window.end_ns}, {"macs", macs}});
     }
     out["dual_owner_ms"] = ms(report.dual_owner_total_ns);
+    out["gratuitous_arps"] = nlohmann::json::array();
+    for (const GratuitousArp& garp : report.gratuitous_arps) {
+        out["gratuitous_arps"].push_back({{"at_ns", garp.at_ns}, {"mac", garp.mac.to_string()}});
+    }
     return out;
+}
+
+bool write_outage_plot(const OutageReport& report, const std::vector<ProbeMark>& timeline,
+                       const OutageOptions& options) {
+    const std::string title = "fo-probe outage: " + options.target + " from " + options.interface + " at " +
+                              fixed(options.rate_hz, 0) + " probes/s" + (options.udp_port != 0 ? " (UDP)" : " (ICMP)");
+    std::ofstream file(options.plot_file, std::ios::binary | std::ios::trunc);
+    file << render_outage_svg(report, timeline, title);
+    file.close();
+    if (!file) {
+        runtime::log_error("--plot: cannot write " + options.plot_file);
+        return false;
+    }
+    return true;
 }
 
 std::string outage_report_text(const OutageReport& report) {

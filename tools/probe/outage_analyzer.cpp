@@ -28,6 +28,20 @@ void OutageAnalyzer::on_arp_reply(wire::MacAddress from, std::int64_t at_ns) {
     arp_replies_.emplace_back(at_ns, from);
 }
 
+void OutageAnalyzer::on_gratuitous_arp(wire::MacAddress from, std::int64_t at_ns) {
+    gratuitous_arps_.push_back(GratuitousArp{at_ns, from});
+}
+
+std::vector<ProbeMark> OutageAnalyzer::timeline(std::int64_t settle_from_ns) const {
+    std::vector<ProbeMark> marks;
+    for (std::uint64_t i = 0; i < probes_.size(); ++i) {
+        if (probes_[i].sent_ns != 0 && probes_[i].sent_ns < settle_from_ns) {
+            marks.push_back(ProbeMark{i, probes_[i].sent_ns, probes_[i].answered_by});
+        }
+    }
+    return marks;
+}
+
 bool OutageAnalyzer::recovered(std::uint64_t streak, std::int64_t settle_from_ns) const {
     bool answered_before = false;
     bool gap_after_answer = false;
@@ -93,6 +107,11 @@ OutageReport OutageAnalyzer::report(std::int64_t settle_from_ns) const {
         }
     }
     report.replies_per_mac = replies_per_mac_;
+    for (const GratuitousArp& garp : gratuitous_arps_) {
+        if (garp.at_ns < settle_from_ns) {
+            report.gratuitous_arps.push_back(garp);
+        }
+    }
 
     // Dual owners. Our ARP probe goes to every host on the LAN, so each host
     // holding the address answers the same probe. A reply belongs to the

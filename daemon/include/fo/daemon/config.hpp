@@ -41,6 +41,14 @@ struct Config {
     std::int64_t hook_timeout_ns = 10'000'000'000;
     std::string mail_recipient;
     std::string sendmail = "/usr/sbin/sendmail";
+    /// Mail through an SMTP relay instead of sendmail (docs/design.md, "Notifications").
+    std::string smtp_url;                // smtp://relay:587 or smtps://relay:465; "" = sendmail
+    bool smtp_starttls_required = true;  // smtp_starttls = "required" | "optional"
+    std::string smtp_credentials_file;   // "user:password", mode 0600, root's
+    std::string smtp_ca_file;
+    std::string mail_from;  // "" = failover@<host name>
+    std::int64_t mail_attempts = 4;
+    std::int64_t mail_retry_ns = 5'000'000'000;
     FailbackPolicy failback = FailbackPolicy::automatic;
     std::int64_t failback_hold_down_ns = 10'000'000'000;
     std::string status_socket;
@@ -67,6 +75,8 @@ inline constexpr DurationBounds kIntervalBounds{"interval_ms", 1, 10'000};  // i
 inline constexpr DurationBounds kInitialDeadTimeBounds{"initial_dead_time_ms", 0, 3'600'000};
 inline constexpr DurationBounds kHookTimeoutBounds{"hook_timeout_ms", 1, 3'600'000};
 inline constexpr DurationBounds kHoldDownBounds{"failback_hold_down_ms", 0, 86'400'000};
+inline constexpr DurationBounds kMailRetryBounds{"mail_retry_ms", 10, 3'600'000};
+inline constexpr std::int64_t kMaximumMailAttempts = 20;
 inline constexpr DurationBounds kGarpIntervalBounds{"garp.interval_ms", 1, 60'000};
 inline constexpr DurationBounds kGarpRefreshBounds{"garp.refresh_interval_ms", 0, 86'400'000};
 /// Gratuitous ARP frames per second across all addresses (GarpPacer).

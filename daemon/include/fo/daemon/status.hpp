@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fo/daemon/node.hpp"
+#include "fo/takeover/notifier.hpp"
 
 namespace fo::daemon {
 
@@ -14,8 +15,7 @@ namespace fo::daemon {
 struct ProcessStatus {
     std::vector<std::string> peer_macs;       // per link; "broadcast" until resolved
     std::vector<std::string> addresses_held;  // as the kernel has them
-    std::uint64_t mail_sent = 0;
-    std::uint64_t mail_failed = 0;
+    takeover::MailStatus mail;
     std::uint64_t reloads_handled = 0;
     std::uint64_t reloads_refused = 0;
 };

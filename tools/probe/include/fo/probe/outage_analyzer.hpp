@@ -33,6 +33,20 @@ struct DualOwnerWindow {
     std::vector<wire::MacAddress> macs;
 };
 
+/// A gratuitous ARP for the target (sender IP = target IP = the service
+/// address, request or reply: RFC 5227 section 3 "ARP Announcement").
+struct GratuitousArp {
+    std::int64_t at_ns = 0;
+    wire::MacAddress mac;
+};
+
+/// One probe as sent, and the MAC whose echo reply answered it.
+struct ProbeMark {
+    std::uint64_t index = 0;
+    std::int64_t sent_ns = 0;
+    std::optional<wire::MacAddress> answered_by;
+};
+
 struct OutageReport {
     std::uint64_t probes_sent = 0;
     std::uint64_t probes_answered = 0;
@@ -45,6 +59,7 @@ struct OutageReport {
     std::uint64_t arp_replies = 0;
     std::vector<DualOwnerWindow> dual_owner_windows;
     std::int64_t dual_owner_total_ns = 0;
+    std::vector<GratuitousArp> gratuitous_arps;
 };
 
 /// Pure bookkeeping of `fo-probe outage`: probes sent, echo replies with the
@@ -60,6 +75,10 @@ class OutageAnalyzer {
     void on_probe_sent(std::uint64_t index, std::int64_t at_ns);
     void on_echo_reply(std::uint64_t index, wire::MacAddress from, std::int64_t at_ns);
     void on_arp_reply(wire::MacAddress from, std::int64_t at_ns);
+    void on_gratuitous_arp(wire::MacAddress from, std::int64_t at_ns);
+
+    /// Every probe sent before `settle_from_ns`, in order (for the picture).
+    [[nodiscard]] std::vector<ProbeMark> timeline(std::int64_t settle_from_ns) const;
 
     /// Probes sent after `settle_from_ns` are not yet judged (replies may be in flight).
     [[nodiscard]] OutageReport report(std::int64_t settle_from_ns) const;
@@ -78,6 +97,7 @@ class OutageAnalyzer {
     std::uint64_t answered_ = 0;
     std::map<wire::MacAddress, std::uint64_t> replies_per_mac_;
     std::vector<std::pair<std::int64_t, wire::MacAddress>> arp_replies_;
+    std::vector<GratuitousArp> gratuitous_arps_;
 };
 
 }  // namespace fo::probe
