@@ -34,8 +34,10 @@ ParsedControlCommand parse_control_command(std::string_view request) {
         parsed.command = ControlCommand::status;
     } else if (word == "release") {
         parsed.command = ControlCommand::release;
+    } else if (word == "events") {
+        parsed.command = ControlCommand::events;
     } else {
-        parsed.error = "unknown command '" + word + "' (status, release)";
+        parsed.error = "unknown command '" + word + "' (status, release, events)";
     }
     return parsed;
 }
@@ -43,6 +45,7 @@ ParsedControlCommand parse_control_command(std::string_view request) {
 bool changes_state(ControlCommand command) {
     switch (command) {
         case ControlCommand::status: return false;
+        case ControlCommand::events: return false;  // shows what status shows, as it changes
         case ControlCommand::release: return true;
     }
     return true;

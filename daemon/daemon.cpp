@@ -17,6 +17,8 @@
 #include "control_socket.hpp"
 #include "fo/capture/bpf_filter.hpp"
 #include "fo/capture/pcap_source.hpp"
+#include "fo/daemon/events.hpp"
+#include "fo/daemon/metrics.hpp"
 #include "fo/daemon/node.hpp"
 #include "fo/daemon/status.hpp"
 #include "fo/inject/arp_sender.hpp"
@@ -28,6 +30,7 @@
 #include "fo/takeover/hook_runner.hpp"
 #include "fo/takeover/netlink_addresses.hpp"
 #include "fo/takeover/notifier.hpp"
+#include "metrics_file.hpp"
 #include "peer_link.hpp"
 #include "run_daemon.hpp"
 
@@ -48,8 +51,9 @@ constexpr std::int64_t kNeighborRecheckNs = 1'000'000'000;
 constexpr int kCaptureBufferBytes = 512 * 1024;       // > 2000 small frames: a 2 s stall at 1 ms
 constexpr std::int64_t kCaptureRetryNs = 10'000'000;  // a failed capture is reopened this often
 constexpr int kRealtimePriority = 50;
-constexpr std::int64_t kStopPollNs = 10'000'000;          // shutdown: is the release (its hooks) done?
-constexpr std::int64_t kHookKillGraceNs = 1'000'000'000;  // the hook runner's TERM -> KILL
+constexpr std::int64_t kStopPollNs = 10'000'000;            // shutdown: is the release (its hooks) done?
+constexpr std::int64_t kHookKillGraceNs = 1'000'000'000;    // the hook runner's TERM -> KILL
+constexpr std::int64_t kMetricsAfterChangeNs = 10'000'000;  // a burst of events: one metrics write
 
 class LoopScheduler final : public takeover::Scheduler {
   public:
@@ -115,6 +119,10 @@ class Daemon {
     void reload();
     void serve_status();
     nlohmann::json status();
+    ProcessStatus process_status();
+    void setup_events();
+    void write_metrics();
+    void publish_mail_outcomes();
     std::string handle_command(ControlCommand command);
     std::int64_t now() const { return clock_.now_ns(); }
 
@@ -135,17 +143,26 @@ class Daemon {
     std::unique_ptr<takeover::DirectoryHookRunner> hooks_;
     std::unique_ptr<takeover::MailNotifier> notifier_;
     std::map<std::string, std::unique_ptr<inject::LibnetArpSender>> arp_senders_;
+    std::unique_ptr<EventBus> events_;  // before node_, which publishes into it
     std::unique_ptr<Node> node_;
     runtime::EventLoop::TimerId detector_timer_ = -1;
     std::int64_t armed_deadline_ns_ = 0;
     std::unique_ptr<ControlSocket> control_;
     std::uint64_t reloads_handled_ = 0;
     std::uint64_t reloads_refused_ = 0;
+    // Metrics (docs/design.md, "Events and metrics").
+    std::optional<MetricsFile> metrics_file_;
+    bool metrics_scheduled_ = false;
+    bool metrics_failing_ = false;
+    std::int64_t last_change_wall_ns_ = 0;
+    std::uint64_t mail_sent_published_ = 0;
+    std::uint64_t mail_failed_published_ = 0;
 };
 
 void Daemon::setup() {
     const std::uint32_t node_id = config_.node_id != 0 ? config_.node_id : runtime::default_node_id();
     const std::int64_t start = now();
+    setup_events();
     std::map<std::string, bool> service_interfaces;
     for (const auto& address : config_.addresses) {
         service_interfaces[address.interface] = true;
@@ -193,6 +210,7 @@ void Daemon::setup() {
     edges.wall_clock = runtime::realtime_ns;
     edges.monotonic_clock = [this] { return now(); };
     edges.logger = [](const std::string& line) { log_info(line); };
+    edges.events = events_.get();
 
     // Start clean: a daemon (re)starting never holds addresses it did not
     // acquire in this run, so a primary plugged back in cannot collide.
@@ -408,7 +426,55 @@ void Daemon::reload() {
              (restart_needed ? "; links, addresses, interval and role changes need a restart" : ""));
 }
 
-nlohmann::json Daemon::status() {
+void Daemon::setup_events() {
+    events_ = std::make_unique<EventBus>(
+        config_.events_queue, [this] { return now(); }, runtime::realtime_ns);
+    events_->listen([this](const Event& event) {
+        journal_event(event);
+        if (event.record.kind == EventKind::role) {
+            last_change_wall_ns_ = event.wall_ns;
+        }
+        if (metrics_file_ && !metrics_scheduled_) {
+            metrics_scheduled_ = true;
+            scheduler_.after(kMetricsAfterChangeNs, [this] {
+                metrics_scheduled_ = false;
+                write_metrics();
+            });
+        }
+    });
+    if (!config_.metrics_file.empty()) {
+        metrics_file_.emplace(config_.metrics_file);
+        loop_.add_timer(config_.metrics_interval_ns, config_.metrics_interval_ns,
+                        [this](std::uint64_t) { write_metrics(); });
+    }
+}
+
+void Daemon::write_metrics() {
+    if (!metrics_file_ || !node_) {
+        return;
+    }
+    const MetricsProcess events{last_change_wall_ns_, events_->next_sequence() - 1};
+    std::string error;
+    if (!metrics_file_->write(format_metrics(*node_, process_status(), events), error)) {
+        if (!metrics_failing_) {
+            log_warning("metrics.file: " + error);  // once per episode
+        }
+        metrics_failing_ = true;
+        return;
+    }
+    metrics_failing_ = false;
+}
+
+void Daemon::publish_mail_outcomes() {
+    for (; mail_sent_published_ < notifier_->sent(); ++mail_sent_published_) {
+        events_->publish({EventKind::notification, {{"outcome", "mail_sent"}}});
+    }
+    for (; mail_failed_published_ < notifier_->failed(); ++mail_failed_published_) {
+        events_->publish({EventKind::notification, {{"outcome", "mail_failed"}, {"result", "failed"}}});
+    }
+}
+
+ProcessStatus Daemon::process_status() {
     ProcessStatus process;
     for (const PeerLink& link : links_) {
         process.peer_macs.push_back(link.peer_mac ? link.peer_mac->to_string() : "broadcast");
@@ -418,7 +484,11 @@ nlohmann::json Daemon::status() {
     process.mail_failed = notifier_->failed();
     process.reloads_handled = reloads_handled_;
     process.reloads_refused = reloads_refused_;
-    return node_status(*node_, process, now());
+    return process;
+}
+
+nlohmann::json Daemon::status() {
+    return node_status(*node_, process_status(), now());
 }
 
 std::string Daemon::handle_command(ControlCommand command) {
@@ -433,13 +503,23 @@ std::string Daemon::handle_command(ControlCommand command) {
 void Daemon::serve_status() {
     if (!config_.status_socket.empty()) {
         control_ = std::make_unique<ControlSocket>(
-            loop_, ControlSocketOptions{.path = config_.status_socket, .group = config_.control_group},
+            loop_,
+            ControlSocketOptions{
+                .path = config_.status_socket, .group = config_.control_group, .events = events_.get()},
             [this](ControlCommand command) { return handle_command(command); });
     }
 }
 
 int Daemon::run() {
     setup();
+    if (metrics_file_) {  // at once: a metrics.file that cannot be written is a startup error
+        std::string error;
+        if (!metrics_file_->write(format_metrics(*node_, process_status(), {}), error)) {
+            const auto origin = config_.origins.find("metrics.file");
+            throw std::runtime_error((origin != config_.origins.end() ? origin->second : config_.source) +
+                                     ": key 'metrics.file': " + error);
+        }
+    }
     loop_.add_timer(0, config_.interval_ns, [this](std::uint64_t) {
         node_->emit(now());
         drain_all();
@@ -454,6 +534,7 @@ int Daemon::run() {
     poll_carrier();
     loop_.add_timer(kCarrierPollNs, kCarrierPollNs, [this](std::uint64_t) {
         notifier_->reap(now());
+        publish_mail_outcomes();
         poll_carrier();
         // Address probes and pending decisions advance without beats too;
         // read first, so that an answer to our last probe is never left
@@ -487,6 +568,7 @@ int Daemon::run() {
     sd_notify(0, "READY=1");
     loop_.run();
     control_.reset();
+    write_metrics();      // the final state (released, stopping)
     notifier_->finish();  // the mail about our own release
     for (const auto& link : node_->emitter().links()) {
         log_info("link " + link.interface + ": sent " + std::to_string(link.sent) + " beats, " +

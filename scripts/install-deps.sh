@@ -19,6 +19,7 @@ packages=(
   clang-format clang-tidy     # style checks in the test command
   iproute2 jq procps python3  # netns tests; python3 runs run-clang-tidy
   nftables                    # netns tests: loss and partitions (netdev ingress/egress drops)
+  prometheus                  # promtool: tests/netns/events_metrics.sh checks the metrics file (`promtool check metrics`)
   keepalived ucarp            # netns vrrp_carp_watch and tests/data/make_vrrp_carp_capture.sh: real VRRP/CARP
                               # senders for fo-probe's foreign-format decoders (and bench/failover_bench.sh)
 )

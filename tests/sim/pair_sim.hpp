@@ -270,6 +270,7 @@ class PairSim {
         std::unordered_set<std::uint64_t> delivered;  // keys of recorded frames given to this instance
         std::int64_t held_since = -1;
         std::int64_t held_total = 0;
+        daemon::EventSink* events = nullptr;  // where the node publishes its events (set before start)
         [[nodiscard]] bool running() const { return instance != nullptr; }
         [[nodiscard]] daemon::Node& node() const { return *instance->node; }
     };
@@ -429,6 +430,7 @@ class PairSim {
         edges.wall_clock = [this] { return 1'700'000'000'000'000'000LL + now_; };
         edges.monotonic_clock = [this] { return now_; };
         edges.logger = [this, i](const std::string& line) { log_line(i, line); };
+        edges.events = h.events;
         const daemon::NodeIdentity identity{h.config.node_id, inst->epoch, &keyring_};
         inst->node = std::make_unique<daemon::Node>(h.config, identity, std::move(edges), now_);
         h.instance = std::move(inst);

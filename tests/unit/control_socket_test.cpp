@@ -23,7 +23,9 @@ TEST(ControlCommand, Parses) {
     EXPECT_EQ(parse_control_command("status\n").command, ControlCommand::status);
     EXPECT_EQ(parse_control_command("").command, ControlCommand::status);
     EXPECT_EQ(parse_control_command(" release \r\n").command, ControlCommand::release);
-    EXPECT_EQ(parse_control_command("reboot\n").error, "unknown command 'reboot' (status, release)");
+    EXPECT_EQ(parse_control_command("reboot\n").error, "unknown command 'reboot' (status, release, events)");
+    EXPECT_EQ(parse_control_command("events\n").command, ControlCommand::events);
+    EXPECT_FALSE(changes_state(ControlCommand::events));
     EXPECT_EQ(parse_control_command(std::string(100, 'a')).error, "command too long (at most 64 bytes)");
     EXPECT_EQ(parse_control_command(std::string("sta\0tus\n", 8)).error,
               "not a command (control characters or bytes that are not ASCII)");

@@ -47,6 +47,10 @@ struct Config {
     std::vector<LinkConfig> links;
     std::vector<takeover::ServiceAddress> addresses;
     takeover::GarpSchedule garp;
+    /// [metrics] and [events] (docs/design.md, "Events and metrics").
+    std::string metrics_file;  // a node_exporter textfile (*.prom), rewritten atomically; empty: none
+    std::int64_t metrics_interval_ns = 10'000'000'000;
+    std::size_t events_queue = 1024;  // events kept for `foctl events` readers that fall behind
     /// Where each key came from, for messages: "FILE:LINE" or
     /// "command line (--interval)". Keys as in the TOML ("link[1].peer").
     std::map<std::string, std::string> origins;
@@ -64,6 +68,9 @@ inline constexpr DurationBounds kHookTimeoutBounds{"hook_timeout_ms", 1, 3'600'0
 inline constexpr DurationBounds kHoldDownBounds{"failback_hold_down_ms", 0, 86'400'000};
 inline constexpr DurationBounds kGarpIntervalBounds{"garp.interval_ms", 1, 60'000};
 inline constexpr DurationBounds kGarpRefreshBounds{"garp.refresh_interval_ms", 0, 86'400'000};
+inline constexpr DurationBounds kMetricsIntervalBounds{"metrics.interval_ms", 100, 3'600'000};
+inline constexpr std::size_t kMinimumEventsQueue = 16;
+inline constexpr std::size_t kMaximumEventsQueue = 65'536;
 /// The frame's link id is 8 bits.
 inline constexpr std::size_t kMaximumLinks = 256;
 
