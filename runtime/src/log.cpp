@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <ctime>
 #include <string>
+// CODE_FILE/CODE_LINE would name this file, not the event's origin.
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
 namespace fo::runtime {

@@ -43,7 +43,6 @@ TEST(EventsConfig, RefusalsNameFileLineAndKey) {
          "textfile collector reads only those)"},
         {"[metrics]\ninterval_ms = 10\n", "f.toml:8: key 'metrics.interval_ms': must be between 100 and 3600000 ms"},
         {"[metrics]\nport = 9100\n", "f.toml:8: key 'metrics.port': unknown key"},
-        {"metrics = 3\n", "f.toml:7: key 'metrics': must be a table ([metrics] with file and interval_ms)"},
         {"[events]\nqueue = 8\n", "f.toml:8: key 'events.queue': must be between 16 and 65536 events"},
         {"[events]\nqueue = \"big\"\n", "f.toml:8: key 'events.queue': has the wrong type (expected a number)"},
     };
@@ -53,6 +52,9 @@ TEST(EventsConfig, RefusalsNameFileLineAndKey) {
         ASSERT_FALSE(result.errors.empty()) << tail;
         EXPECT_EQ(result.errors[0], error) << tail;
     }
+    auto scalar = parse_config_toml("metrics = 3\n" + std::string(kBase), "f.toml");
+    ASSERT_FALSE(scalar.errors.empty());
+    EXPECT_EQ(scalar.errors[0], "f.toml:1: key 'metrics': must be a table ([metrics] with file and interval_ms)");
 }
 
 }  // namespace
