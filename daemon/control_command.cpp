@@ -44,8 +44,8 @@ ParsedControlCommand parse_control_command(std::string_view request) {
 
 bool changes_state(ControlCommand command) {
     switch (command) {
-        case ControlCommand::status: return false;
-        case ControlCommand::events: return false;  // shows what status shows, as it changes
+        case ControlCommand::status:
+        case ControlCommand::events: return false;  // events: what status shows, as it changes
         case ControlCommand::release: return true;
     }
     return true;
