@@ -171,8 +171,8 @@ TEST(NodeEvents, AFailoverPublishesLinksPeerAcquireAndRoleInOrder) {
     const auto mail = secondary.index_of(EventKind::notification, "subject", "");
     EXPECT_NE(link_down, -1);
     EXPECT_NE(dead, -1);
-    EXPECT_NE(acquired, -1);
-    EXPECT_NE(active, -1);
+    ASSERT_NE(acquired, -1);
+    ASSERT_NE(active, -1);
     EXPECT_LT(link_down, dead);
     EXPECT_LT(dead, acquired);
     EXPECT_LT(acquired, active) << ::testing::PrintToString(secondary.kinds());
