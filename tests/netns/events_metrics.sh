@@ -94,6 +94,8 @@ fo_wait_exit "$stalled" 10 || true
 events_of "$W/reader1.out" >"$W/seq1"
 events_of "$W/reader2.out" >"$W/seq2"
 echo "   reader 1: $(wc -l <"$W/seq1") events, reader 2: $(wc -l <"$W/seq2"), first: $(head -c 300 "$W/reader1.out" | tr '\n' ' ')"
+echo "   role changes seen: $(jq -r 'select(.event == "role") | "\(.seq) \(.from)->\(.state) (\(.reason))"' \
+  "$W/reader1.out" | paste -sd ';')"
 fo_check "both readers saw the same events in the same order" cmp -s "$W/seq1" "$W/seq2"
 fo_check "the readers' sequence numbers increase by one (no gap)" \
   jq -s -e '[.[][0]] as $s | $s | length > 20 and ([range(1; length)] | all($s[.] == $s[. - 1] + 1))' "$W/seq1"
