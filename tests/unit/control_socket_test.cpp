@@ -44,7 +44,8 @@ int connect_to(const std::string& path) {
 
 std::string ask(const std::string& path, const std::string& command) {
     const int fd = connect_to(path);
-    (void)!write(fd, command.data(), command.size());
+    // The daemon may answer "busy" and close before we write: EPIPE, not SIGPIPE.
+    (void)!send(fd, command.data(), command.size(), MSG_NOSIGNAL);
     std::string reply;
     char buffer[256];
     for (ssize_t got = 0; (got = read(fd, buffer, sizeof buffer)) > 0;) {
