@@ -149,7 +149,9 @@ const std::map<std::string, bool> kKnownTopLevel = {{"role", true},
                                                     {"address", true},
                                                     {"garp", true},
                                                     {"probe", true},
-                                                    {"check", true}};
+                                                    {"check", true},
+                                                    {"metrics", true},
+                                                    {"events", true}};
 
 /// `tcp = "ADDRESS:PORT"`.
 std::optional<std::pair<wire::Ipv4Address, std::uint16_t>> parse_tcp_target(const std::string& text) {
@@ -326,6 +328,40 @@ std::string to_string(FailbackPolicy policy) {
     return policy == FailbackPolicy::automatic ? "automatic" : "manual";
 }
 
+/// [metrics] file, interval_ms; [events] queue.
+void parse_events_and_metrics(Reader& reader, const toml::table& table, Config& config) {
+    if (const toml::node* node = table.get("metrics"); node != nullptr) {
+        if (const toml::table* metrics = node->as_table()) {
+            reader.reject_unknown(*metrics, {"file", "interval_ms"}, "metrics.");
+            if (auto file = reader.get<std::string>(*metrics, "file", "metrics.file")) {
+                config.metrics_file = *file;
+            }
+            if (auto interval = reader.duration_ms(*metrics, "interval_ms", kMetricsIntervalBounds)) {
+                config.metrics_interval_ns = *interval;
+            }
+        } else {
+            reader.error(node, "metrics", "must be a table ([metrics] with file and interval_ms)");
+        }
+    }
+    if (const toml::node* node = table.get("events"); node != nullptr) {
+        if (const toml::table* events = node->as_table()) {
+            reader.reject_unknown(*events, {"queue"}, "events.");
+            if (auto queue = reader.get<std::int64_t>(*events, "queue", "events.queue")) {
+                if (*queue < static_cast<std::int64_t>(kMinimumEventsQueue) ||
+                    *queue > static_cast<std::int64_t>(kMaximumEventsQueue)) {
+                    reader.error(events->get("queue"), "events.queue",
+                                 "must be between " + std::to_string(kMinimumEventsQueue) + " and " +
+                                     std::to_string(kMaximumEventsQueue) + " events");
+                } else {
+                    config.events_queue = static_cast<std::size_t>(*queue);
+                }
+            }
+        } else {
+            reader.error(node, "events", "must be a table ([events] with queue)");
+        }
+    }
+}
+
 ConfigResult parse_config_toml(const std::string& text, const std::string& source, bool check) {
     ConfigResult result;
     toml::table table;
@@ -461,6 +497,7 @@ ConfigResult parse_config_toml(const std::string& text, const std::string& sourc
     if (auto realtime = reader.get<bool>(table, "realtime", "realtime")) {
         config.realtime = *realtime;
     }
+    parse_events_and_metrics(reader, table, config);
 
     const toml::array* links = table["link"].as_array();
     if (links == nullptr || links->empty()) {

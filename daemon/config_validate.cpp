@@ -105,6 +105,32 @@ bool detail::is_interface_name(const std::string& name) {
     });
 }
 
+namespace {
+/// [metrics] and [events]: a textfile the collector reads (absolute, *.prom).
+void validate_events_and_metrics(const Config& config,
+                                 const std::function<void(const std::string&, const std::string&)>& error) {
+    const std::string& file = config.metrics_file;
+    if (!file.empty()) {
+        const auto slash = file.rfind('/');
+        if (file.front() != '/') {
+            error("metrics.file", "'" + file + "' must be an absolute path");
+        } else if (file.size() < 6 || file.compare(file.size() - 5, 5, ".prom") != 0 || slash + 1 == file.size() - 5) {
+            error("metrics.file", "'" + file +
+                                      "' must name a file ending in .prom (node_exporter's textfile collector "
+                                      "reads only those)");
+        }
+    }
+    const double interval_ms = static_cast<double>(config.metrics_interval_ns) / 1e6;
+    if (interval_ms < kMetricsIntervalBounds.minimum_ms || interval_ms > kMetricsIntervalBounds.maximum_ms) {
+        error(kMetricsIntervalBounds.key, detail::bounds_message(kMetricsIntervalBounds));
+    }
+    if (config.events_queue < kMinimumEventsQueue || config.events_queue > kMaximumEventsQueue) {
+        error("events.queue", "must be between " + std::to_string(kMinimumEventsQueue) + " and " +
+                                  std::to_string(kMaximumEventsQueue) + " events");
+    }
+}
+}  // namespace
+
 std::vector<std::string> validate(const Config& config, const HostFacts& host) {
     std::vector<std::string> errors;
     const auto error = [&](const std::string& key, const std::string& message) {
@@ -247,6 +273,7 @@ std::vector<std::string> validate(const Config& config, const HostFacts& host) {
         }
     }
     validate_smtp(config, error);
+    validate_events_and_metrics(config, error);
     return errors;
 }
 

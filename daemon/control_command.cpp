@@ -34,15 +34,18 @@ ParsedControlCommand parse_control_command(std::string_view request) {
         parsed.command = ControlCommand::status;
     } else if (word == "release") {
         parsed.command = ControlCommand::release;
+    } else if (word == "events") {
+        parsed.command = ControlCommand::events;
     } else {
-        parsed.error = "unknown command '" + word + "' (status, release)";
+        parsed.error = "unknown command '" + word + "' (status, release, events)";
     }
     return parsed;
 }
 
 bool changes_state(ControlCommand command) {
     switch (command) {
-        case ControlCommand::status: return false;
+        case ControlCommand::status:
+        case ControlCommand::events: return false;  // events: what status shows, as it changes
         case ControlCommand::release: return true;
     }
     return true;

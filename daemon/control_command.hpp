@@ -10,7 +10,8 @@
 
 namespace fo::daemon {
 
-enum class ControlCommand : std::uint8_t { status, release };
+/// events: the connection becomes a stream of the event bus (`foctl events`).
+enum class ControlCommand : std::uint8_t { status, release, events };
 
 /// The longest request line accepted ("release\n" is 8 bytes).
 inline constexpr std::size_t kMaximumCommandBytes = 64;

@@ -101,9 +101,13 @@ ControlSocket::ControlSocket(runtime::EventLoop& loop, ControlSocketOptions opti
         }
     }
     loop_.watch_readable(listen_fd_, [this] { on_accept(); });
+    if (options_.events != nullptr) {
+        streams_ = std::make_unique<EventStreams>(loop_, *options_.events, options_.streams);
+    }
 }
 
 ControlSocket::~ControlSocket() {
+    streams_.reset();
     while (!clients_.empty()) {
         drop(clients_.begin()->first);
     }
@@ -196,7 +200,31 @@ void ControlSocket::on_readable(int fd) {
                                " (you are uid " + std::to_string(client.uid) + ")"));
         return;
     }
+    if (*parsed.command == ControlCommand::events) {
+        start_stream(fd);
+        return;
+    }
     answer(fd, handler_(*parsed.command));
+}
+
+void ControlSocket::start_stream(int fd) {
+    // Who may stream: whoever may read the status (the socket's mode decides):
+    // an event says nothing that `status` does not.
+    if (!streams_) {
+        answer(fd, error_reply("no event stream in this daemon"));
+        return;
+    }
+    auto found = clients_.find(fd);
+    loop_.cancel_timer(found->second.deadline);  // a stream has no deadline
+    loop_.unwatch(fd);
+    clients_.erase(found);
+    if (!streams_->add(fd)) {
+        ++refused_busy_;
+        const std::string reply =
+            error_reply("busy: " + std::to_string(options_.streams.max_streams) + " event streams already") + "\n";
+        (void)!::send(fd, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        ::close(fd);
+    }
 }
 
 bool ControlSocket::allowed(const Client& client) const {

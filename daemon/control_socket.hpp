@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "control_command.hpp"
+#include "event_streams.hpp"
 #include "fo/runtime/event_loop.hpp"
 
 // The control socket foctl talks to: one request line in, one JSON document
@@ -24,6 +26,8 @@ struct ControlSocketOptions {
     std::string group{};  // besides root (and our own user), may run commands that change state
     std::int64_t client_deadline_ns = 1'000'000'000;
     std::size_t max_clients = 8;
+    EventBus* events = nullptr;  // the `events` command streams it (nullptr: refused)
+    EventStreamOptions streams{};
 };
 
 class ControlSocket {
@@ -42,6 +46,7 @@ class ControlSocket {
     [[nodiscard]] std::uint64_t timed_out() const { return timed_out_; }
     [[nodiscard]] std::uint64_t refused_busy() const { return refused_busy_; }
     [[nodiscard]] std::uint64_t denied() const { return denied_; }
+    [[nodiscard]] std::size_t event_streams() const { return streams_ ? streams_->size() : 0; }
 
   private:
     struct Client {
@@ -55,6 +60,7 @@ class ControlSocket {
     void on_readable(int fd);
     void answer(int fd, const std::string& reply);
     void drop(int fd);
+    void start_stream(int fd);
     [[nodiscard]] bool allowed(const Client& client) const;
 
     runtime::EventLoop& loop_;
@@ -63,6 +69,7 @@ class ControlSocket {
     int listen_fd_ = -1;
     std::optional<gid_t> group_id_;
     std::map<int, Client> clients_;
+    std::unique_ptr<EventStreams> streams_;
     std::uint64_t timed_out_ = 0;
     std::uint64_t refused_busy_ = 0;
     std::uint64_t denied_ = 0;

@@ -18,6 +18,8 @@
 #include "fo/capture/bpf_filter.hpp"
 #include "fo/capture/pcap_source.hpp"
 #include "fo/capture/wake_socket.hpp"
+#include "fo/daemon/events.hpp"
+#include "fo/daemon/metrics.hpp"
 #include "fo/daemon/node.hpp"
 #include "fo/daemon/status.hpp"
 #include "fo/inject/arp_sender.hpp"
@@ -31,6 +33,7 @@
 #include "fo/takeover/netlink_addresses.hpp"
 #include "fo/takeover/notifier.hpp"
 #include "mail_setup.hpp"
+#include "metrics_file.hpp"
 #include "peer_link.hpp"
 #include "run_daemon.hpp"
 
@@ -58,8 +61,9 @@ constexpr std::int64_t kNeighborRecheckNs = 1'000'000'000;
 constexpr int kCaptureBufferBytes = 512 * 1024;       // > 2000 small frames: a 2 s stall at 1 ms
 constexpr std::int64_t kCaptureRetryNs = 10'000'000;  // a failed capture is reopened this often
 constexpr int kRealtimePriority = 50;
-constexpr std::int64_t kStopPollNs = 10'000'000;          // shutdown: is the release (its hooks) done?
-constexpr std::int64_t kHookKillGraceNs = 1'000'000'000;  // the hook runner's TERM -> KILL
+constexpr std::int64_t kStopPollNs = 10'000'000;            // shutdown: is the release (its hooks) done?
+constexpr std::int64_t kHookKillGraceNs = 1'000'000'000;    // the hook runner's TERM -> KILL
+constexpr std::int64_t kMetricsAfterChangeNs = 10'000'000;  // a burst of events: one metrics write
 
 class LoopScheduler final : public takeover::Scheduler {
   public:
@@ -128,6 +132,10 @@ class Daemon {
     void reload();
     void serve_status();
     nlohmann::json status();
+    ProcessStatus process_status();
+    void setup_events();
+    void write_metrics();
+    void publish_mail_outcomes();  // the mailer's outcomes as notification events
     std::string handle_command(ControlCommand command);
     std::int64_t now() const { return clock_.now_ns(); }
 
@@ -151,16 +159,23 @@ class Daemon {
     std::unique_ptr<takeover::MailNotifier> notifier_;
     std::map<std::string, std::unique_ptr<inject::LibnetArpSender>> arp_senders_;
     std::unique_ptr<takeover::LoopCheckExecutor> checks_;  // [[check]]: commands and TCP connects on the loop
+    std::unique_ptr<EventBus> events_;  // before node_, which publishes into it
     std::unique_ptr<Node> node_;
     runtime::EventLoop::TimerId detector_timer_ = -1;
     std::unique_ptr<ControlSocket> control_;
     std::uint64_t reloads_handled_ = 0;
     std::uint64_t reloads_refused_ = 0;
+    // Metrics (docs/design.md, "Events and metrics").
+    std::optional<MetricsFile> metrics_file_;
+    bool metrics_scheduled_ = false;
+    bool metrics_failing_ = false;
+    std::int64_t last_change_wall_ns_ = 0;
 };
 
 void Daemon::setup() {
     const std::uint32_t node_id = config_.node_id != 0 ? config_.node_id : runtime::default_node_id();
     const std::int64_t start = now();
+    setup_events();
     std::map<std::string, bool> service_interfaces;
     for (const auto& address : config_.addresses) {
         service_interfaces[address.interface] = true;
@@ -209,6 +224,7 @@ void Daemon::setup() {
     notifier_ = std::make_unique<takeover::MailNotifier>(
         make_mail_transport(config_), make_mail_policy(config_), host_name(),
         [](const std::string& line) { log_info(line); }, [this] { return now(); }, runtime::realtime_ns);
+    publish_mail_outcomes();
     for (PeerLink& link : links_) {
         edges.transmitters.push_back(link.sender.get());
         edges.link_macs.push_back(link.sender->source_mac());
@@ -229,6 +245,7 @@ void Daemon::setup() {
         checks_ = std::make_unique<takeover::LoopCheckExecutor>(loop_, [](const std::string& line) { log_info(line); });
         edges.checks = checks_.get();
     }
+    edges.events = events_.get();
 
     // Start clean: a daemon (re)starting never holds addresses it did not
     // acquire in this run, so a primary plugged back in cannot collide.
@@ -471,7 +488,61 @@ void Daemon::reload() {
              (restart_needed ? "; links, addresses, interval and role changes need a restart" : ""));
 }
 
-nlohmann::json Daemon::status() {
+void Daemon::setup_events() {
+    events_ = std::make_unique<EventBus>(
+        config_.events_queue, [this] { return now(); }, runtime::realtime_ns);
+    events_->listen([this](const Event& event) {
+        journal_event(event);
+        if (event.record.kind == EventKind::role) {
+            last_change_wall_ns_ = event.wall_ns;
+        }
+        if (metrics_file_ && !metrics_scheduled_) {
+            metrics_scheduled_ = true;
+            scheduler_.after(kMetricsAfterChangeNs, [this] {
+                metrics_scheduled_ = false;
+                write_metrics();
+            });
+        }
+    });
+    if (!config_.metrics_file.empty()) {
+        metrics_file_.emplace(config_.metrics_file);
+        loop_.add_timer(config_.metrics_interval_ns, config_.metrics_interval_ns,
+                        [this](std::uint64_t) { write_metrics(); });
+    }
+}
+
+void Daemon::write_metrics() {
+    if (!metrics_file_ || !node_) {
+        return;
+    }
+    const MetricsProcess events{last_change_wall_ns_, events_->next_sequence() - 1};
+    std::string error;
+    if (!metrics_file_->write(format_metrics(*node_, process_status(), events), error)) {
+        if (!metrics_failing_) {
+            log_warning("metrics.file: " + error);  // once per episode
+        }
+        metrics_failing_ = true;
+        return;
+    }
+    metrics_failing_ = false;
+}
+
+void Daemon::publish_mail_outcomes() {
+    notifier_->set_outcome_listener([this](const takeover::MailOutcomeRecord& outcome) {
+        nlohmann::json fields{{"outcome", std::string("mail_") + takeover::to_string(outcome.kind)},
+                              {"subject", outcome.subject},
+                              {"attempts", outcome.attempts}};
+        if (!outcome.reason.empty()) {
+            fields["reason"] = outcome.reason;
+        }
+        if (outcome.kind == takeover::MailOutcomeRecord::Kind::failed) {
+            fields["result"] = "failed";
+        }
+        events_->publish({EventKind::notification, std::move(fields)});
+    });
+}
+
+ProcessStatus Daemon::process_status() {
     ProcessStatus process;
     for (const PeerLink& link : links_) {
         process.peer_macs.push_back(link.peer_mac ? link.peer_mac->to_string() : "broadcast");
@@ -480,7 +551,11 @@ nlohmann::json Daemon::status() {
     process.mail = notifier_->status(now());
     process.reloads_handled = reloads_handled_;
     process.reloads_refused = reloads_refused_;
-    return node_status(*node_, process, now());
+    return process;
+}
+
+nlohmann::json Daemon::status() {
+    return node_status(*node_, process_status(), now());
 }
 
 std::string Daemon::handle_command(ControlCommand command) {
@@ -495,13 +570,23 @@ std::string Daemon::handle_command(ControlCommand command) {
 void Daemon::serve_status() {
     if (!config_.status_socket.empty()) {
         control_ = std::make_unique<ControlSocket>(
-            loop_, ControlSocketOptions{.path = config_.status_socket, .group = config_.control_group},
+            loop_,
+            ControlSocketOptions{
+                .path = config_.status_socket, .group = config_.control_group, .events = events_.get()},
             [this](ControlCommand command) { return handle_command(command); });
     }
 }
 
 int Daemon::run() {
     setup();
+    if (metrics_file_) {  // at once: a metrics.file that cannot be written is a startup error
+        std::string error;
+        if (!metrics_file_->write(format_metrics(*node_, process_status(), {}), error)) {
+            const auto origin = config_.origins.find("metrics.file");
+            throw std::runtime_error((origin != config_.origins.end() ? origin->second : config_.source) +
+                                     ": key 'metrics.file': " + error);
+        }
+    }
     loop_.add_timer(0, config_.interval_ns, [this](std::uint64_t) { on_beat_tick(); });
     detector_timer_ = loop_.add_timer(config_.interval_ns, 0, [this](std::uint64_t) { on_detector_timer(); });
     // Carrier: netlink link events as they happen, and a slow poll in case
@@ -553,6 +638,7 @@ int Daemon::run() {
     sd_notify(0, "READY=1");
     loop_.run();
     control_.reset();
+    write_metrics();      // the final state (released, stopping)
     notifier_->finish();  // the mail about our own release
     for (const auto& link : node_->emitter().links()) {
         log_info("link " + link.interface + ": sent " + std::to_string(link.sent) + " beats, " +

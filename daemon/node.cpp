@@ -1,6 +1,7 @@
 #include "fo/daemon/node.hpp"
 
 #include "fo/wire/arp.hpp"
+#include "node_events.hpp"
 
 namespace fo::daemon {
 
@@ -54,6 +55,13 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
     intake_ = std::make_unique<detector::BeatIntake>(*detector_, identity_.node_id, identity_.boot_epoch, links_.size(),
                                                      config_.port, identity_.keyring);
     role_ = std::make_unique<role::RoleMachine>(role_config(config_, identity_.node_id), log);
+    if (edges_.events != nullptr) {  // first: a change is published before anything reacts to it
+        publish_state_changes(*detector_, *role_, *edges_.events);
+        hook_tap_ = std::make_unique<HookRunnerTap>(*edges_.hooks, *edges_.events);
+        notifier_tap_ = std::make_unique<NotifierTap>(*edges_.notifier, *edges_.events);
+        edges_.hooks = hook_tap_.get();
+        edges_.notifier = notifier_tap_.get();
+    }
 
     detector_->subscribe([this](const detector::PeerChange& change) {
         std::string silent;
@@ -71,6 +79,11 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
             state.intervals.add(status.last_beat_ns - state.last_counted_beat_ns);
         }
         state.last_counted_beat_ns = status.last_beat_ns;
+        if (frame.beat.boot_epoch == state.last_epoch && frame.beat.sequence > state.last_sequence + 1) {
+            state.lost += frame.beat.sequence - state.last_sequence - 1;
+        }
+        state.last_epoch = frame.beat.boot_epoch;
+        state.last_sequence = std::max(state.last_sequence, frame.beat.sequence);
         role_->on_peer_frame(frame.beat, arrival_ns);
     });
 
@@ -210,9 +223,11 @@ void Node::run_actions(std::int64_t /*now*/) {
                 // Both complete later (their hooks run in the background, the
                 // beats go on meanwhile), or at once with synchronous hooks.
                 case role::Action::Kind::acquire:
-                    takeover_->acquire(action.reason, [this](bool acquired) {
+                    takeover_->acquire(action.reason, [this, reason = action.reason,
+                                                       vetoed = takeover_->counters().vetoed](bool acquired) {
                         const std::int64_t at = clock_now();
                         now_ = at;
+                        publish_result(EventKind::acquire, acquired, vetoed, reason);
                         role_->on_acquire_result(acquired, peer_view(at), at);
                         run_actions(at);
                     });
@@ -226,9 +241,10 @@ void Node::run_actions(std::int64_t /*now*/) {
                             role_->on_addresses_removed(at);
                             run_actions(at);  // "released" goes out between the removal and PostRel
                         },
-                        [this](bool released) {
+                        [this, reason = action.reason, vetoed = takeover_->counters().vetoed](bool released) {
                             const std::int64_t at = clock_now();
                             now_ = at;
+                            publish_result(EventKind::release, released, vetoed, reason);
                             role_->on_release_result(released, at);
                             run_actions(at);
                         });
@@ -272,6 +288,20 @@ void Node::shutdown(std::int64_t now) {
     role_->shutdown(now);
     takeover_->cancel_acquisition();  // its result (false, or true then a release) completes the shutdown
     run_actions(now);
+}
+
+Node::~Node() = default;
+
+void Node::publish_result(EventKind kind, bool succeeded, std::uint64_t vetoed_before, const std::string& reason) {
+    if (edges_.events == nullptr) {
+        return;
+    }
+    std::string addresses;
+    for (const auto& address : config_.addresses) {
+        addresses += (addresses.empty() ? "" : " ") + address.text();
+    }
+    publish_takeover_result(*edges_.events, kind, succeeded, takeover_->counters().vetoed != vetoed_before, reason,
+                            addresses);
 }
 
 std::int64_t Node::clock_now() const {

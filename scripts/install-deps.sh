@@ -24,6 +24,7 @@ packages=(
   man-db                      # tests/install: man -l on every page
   systemd                     # systemd-analyze verify/security on the units; pkg-config's unit directory
   resource-agents libxml2-utils # netns ocf_agent: ocf-tester (its xmllint) and ocf-shellfuncs for packaging/ocf/address
+  prometheus                  # promtool: tests/netns/events_metrics.sh checks the metrics file (`promtool check metrics`)
   keepalived ucarp            # netns vrrp_carp_watch and tests/data/make_vrrp_carp_capture.sh: real VRRP/CARP
                               # senders for fo-probe's foreign-format decoders (and bench/failover_bench.sh)
   libcurl4-openssl-dev        # takeover/: mail through an SMTP relay (smtp_url), STARTTLS

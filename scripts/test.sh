@@ -94,6 +94,7 @@ build/bench/wire_bench --benchmark_min_time=0.01 >/dev/null
 build/bench/detector_bench --benchmark_min_time=0.01 >/dev/null
 build/bench/histogram_bench --benchmark_min_time=0.01 >/dev/null
 build/bench/beat_path_bench --benchmark_min_time=0.01 >/dev/null
+build/bench/events_bench --benchmark_min_time=0.01 >/dev/null
 echo "benchmarks ran"
 
 section "all tests passed"

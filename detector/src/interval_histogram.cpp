@@ -67,6 +67,14 @@ double IntervalHistogram::percentile_us(double q) const {
     return max_us();  // in the overflow bucket: beyond kHighestTrackableNs
 }
 
+std::uint64_t IntervalHistogram::count_at_most(std::int64_t value_ns) const {
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < kBucketCount && lowest_of(i) + width_of(i) - 1 <= value_ns; ++i) {
+        total += buckets_[i];
+    }
+    return total;
+}
+
 double IntervalHistogram::stddev_us() const {
     return count_ < 2 ? 0.0 : std::sqrt(m2_ / static_cast<double>(count_ - 1)) / 1000.0;
 }

@@ -47,6 +47,10 @@ expect "an error that is not a string" '{"error": 42}' 1 "^foctl: 42$"
 expect "not JSON" 'hello' 1 "the daemon sent something that is not JSON"
 expect "nothing" '' 1 "closed the connection without a reply"
 expect "--json prints any object" '{"role": 5}' 0 '"role": 5' status --json
+expect "events: the daemon refuses" $'{"error":"busy: 4 event streams already"}\n' 1 "^foctl: busy: 4 event streams already$" events
+expect "events: the stream is copied until the daemon closes it" \
+  $'{"event":"subscribed","next_seq":7,"queue":16}\n{"seq":7,"event":"peer"}\n' 0 '^\{"seq":7,"event":"peer"\}$' events
+expect "events: nothing" '' 1 "closed the connection without a reply" events
 long="/tmp/$(printf 'x%.0s' $(seq 120)).sock"
 status=0
 out=$("$FOCTL" --socket "$long" status 2>&1) || status=$?

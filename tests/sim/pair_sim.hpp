@@ -293,6 +293,7 @@ class PairSim {
         std::unordered_set<std::uint64_t> delivered;  // keys of recorded frames given to this instance
         std::int64_t held_since = -1;
         std::int64_t held_total = 0;
+        daemon::EventSink* events = nullptr;  // where the node publishes its events (set before start)
         [[nodiscard]] bool running() const { return instance != nullptr; }
         [[nodiscard]] daemon::Node& node() const { return *instance->node; }
     };
@@ -466,6 +467,7 @@ class PairSim {
         edges.monotonic_clock = [this] { return now_; };
         edges.logger = [this, i](const std::string& line) { log_line(i, line); };
         edges.checks = inst->checks.get();
+        edges.events = h.events;
         const daemon::NodeIdentity identity{h.config.node_id, inst->epoch, &keyring_};
         inst->node = std::make_unique<daemon::Node>(h.config, identity, std::move(edges), now_);
         h.instance = std::move(inst);

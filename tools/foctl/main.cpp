@@ -1,6 +1,7 @@
 // foctl: asks a running heartbeatd or failoverd over its Unix socket.
 //   foctl [--socket PATH] status [--json]
 //   foctl [--socket PATH] release        (manual failback on the secondary)
+//   foctl [--socket PATH] events         (every state change as a JSON line, until interrupted)
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <iostream>
 #include <sstream>
+#include <string_view>
 
 #include "fo/version.hpp"
 
@@ -47,6 +49,61 @@ int ask(const std::string& socket_path, const std::string& command, std::string&
     }
     close(fd);
     if (reply.empty()) {
+        std::cerr << "foctl: the daemon at " << socket_path << " closed the connection without a reply\n";
+        return 1;
+    }
+    return 0;
+}
+
+/// `foctl events`: the daemon's event stream copied to stdout as it comes,
+/// until the daemon closes it (or we are interrupted). No receive timeout:
+/// a quiet pair sends nothing for hours.
+int stream_events(const std::string& socket_path) {
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);  // length checked in main
+    if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        std::cerr << "foctl: cannot reach the daemon at " << socket_path << ": " << std::strerror(errno) << "\n";
+        if (fd >= 0) {
+            close(fd);
+        }
+        return 1;
+    }
+    const std::string line = "events\n";
+    (void)!write(fd, line.data(), line.size());
+    std::string first;  // the first line says "subscribed" or carries an error
+    bool subscribed = false;
+    char buffer[4096];
+    for (ssize_t got = 0; (got = read(fd, buffer, sizeof buffer)) > 0;) {
+        std::string_view chunk(buffer, static_cast<std::size_t>(got));
+        if (!subscribed) {
+            first.append(chunk);
+            const auto newline = first.find('\n');
+            if (newline == std::string::npos && first.size() < kMaximumReplyBytes) {
+                continue;
+            }
+            const auto reply = nlohmann::json::parse(first.substr(0, newline), nullptr, false);
+            if (reply.is_object() && reply.contains("error")) {
+                const auto& error = reply["error"];
+                std::cerr << "foctl: " << (error.is_string() ? error.get<std::string>() : error.dump()) << "\n";
+                close(fd);
+                return 1;
+            }
+            subscribed = true;
+            chunk = first;
+        }
+        for (std::size_t written = 0; written < chunk.size();) {
+            const ssize_t wrote = write(STDOUT_FILENO, chunk.data() + written, chunk.size() - written);
+            if (wrote <= 0) {
+                close(fd);
+                return wrote < 0 && errno == EPIPE ? 0 : 1;  // `foctl events | head` ends quietly
+            }
+            written += static_cast<std::size_t>(wrote);
+        }
+    }
+    close(fd);
+    if (!subscribed) {
         std::cerr << "foctl: the daemon at " << socket_path << " closed the connection without a reply\n";
         return 1;
     }
@@ -104,12 +161,19 @@ int main(int argc, char** argv) {
     CLI::App* status = app.add_subcommand("status", "role, peer, links, addresses, counters");
     status->add_flag("--json", json, "print the status as JSON");
     CLI::App* release = app.add_subcommand("release", "secondary: hand the addresses back now (manual failback)");
+    CLI::App* events = app.add_subcommand(
+        "events",
+        "every state change (link, peer, role, check, acquire, release, veto, hook, notification) as JSON "
+        "lines, until interrupted");
     CLI11_PARSE(app, argc, argv);
     std::signal(SIGPIPE, SIG_IGN);
     if (socket_path.empty() || socket_path.size() >= sizeof(sockaddr_un::sun_path)) {
         std::cerr << "foctl: --socket: the path is " << socket_path.size() << " bytes; a Unix socket path holds 1 to "
                   << sizeof(sockaddr_un::sun_path) - 1 << "\n";
         return 2;
+    }
+    if (events->parsed()) {
+        return stream_events(socket_path);
     }
     std::string reply;
     if (ask(socket_path, release->parsed() ? "release" : "status", reply) != 0) {

@@ -60,6 +60,10 @@ struct Config {
     takeover::ProbeBound probe;
     /// [[check]]: the service's own health (takeover/health_check.hpp).
     std::vector<takeover::CheckConfig> checks;
+    /// [metrics] and [events] (docs/design.md, "Events and metrics").
+    std::string metrics_file;  // a node_exporter textfile (*.prom), rewritten atomically; empty: none
+    std::int64_t metrics_interval_ns = 10'000'000'000;
+    std::size_t events_queue = 1024;  // events kept for `foctl events` readers that fall behind
     /// Where each key came from, for messages: "FILE:LINE" or
     /// "command line (--interval)". Keys as in the TOML ("link[1].peer").
     std::map<std::string, std::string> origins;
@@ -87,6 +91,9 @@ inline constexpr DurationBounds kCheckIntervalBounds{"interval_ms", 10, 3'600'00
 inline constexpr DurationBounds kCheckTimeoutBounds{"timeout_ms", 1, 3'600'000};
 inline constexpr std::uint32_t kMaximumCheckCount = 100;  // fall, rise
 inline constexpr std::size_t kMaximumChecks = 64;
+inline constexpr DurationBounds kMetricsIntervalBounds{"metrics.interval_ms", 100, 3'600'000};
+inline constexpr std::size_t kMinimumEventsQueue = 16;
+inline constexpr std::size_t kMaximumEventsQueue = 65'536;
 /// The frame's link id is 8 bits.
 inline constexpr std::size_t kMaximumLinks = 256;
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fo/daemon/config.hpp"
+#include "fo/daemon/events.hpp"
 #include "fo/detector/beat_intake.hpp"
 #include "fo/detector/interval_histogram.hpp"
 #include "fo/detector/peer_detector.hpp"
@@ -18,6 +19,9 @@
 #include "fo/takeover/takeover.hpp"
 
 namespace fo::daemon {
+
+class HookRunnerTap;
+class NotifierTap;
 
 /// The OS edges of one node: the daemon passes the real ones, the in-memory
 /// pair simulation fakes. Pointers must outlive the node.
@@ -37,6 +41,7 @@ struct NodeEdges {
     // Runs the [[check]]s (a child process, a TCP connect); needed when the
     // configuration has checks, else unused.
     takeover::CheckExecutor* checks = nullptr;
+    EventSink* events = nullptr;  // every state change is published here (nullptr: nowhere)
 };
 
 struct NodeIdentity {
@@ -57,6 +62,9 @@ struct NodeCounters {
 class Node {
   public:
     Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::int64_t start_ns);
+    ~Node();
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
 
     /// A captured frame on `link`: a heartbeat, or ARP on a service link.
     /// Only records; decide() acts.
@@ -88,6 +96,8 @@ class Node {
         return links_[link].intervals;
     }
     [[nodiscard]] bool carrier(std::size_t link) const { return links_[link].carrier; }
+    /// The peer's beats missing on `link`: sequence gaps within one boot epoch.
+    [[nodiscard]] std::uint64_t beats_lost(std::size_t link) const { return links_[link].lost; }
     [[nodiscard]] const Config& config() const { return config_; }
     [[nodiscard]] const NodeIdentity& identity() const { return identity_; }
     [[nodiscard]] const NodeCounters& counters() const { return counters_; }
@@ -101,12 +111,16 @@ class Node {
         bool service = false;  // a service address lives on this interface
         detector::IntervalHistogram intervals;
         std::int64_t last_counted_beat_ns = 0;
+        std::uint64_t last_epoch = 0;  // of the peer's newest beat here, and its sequence
+        std::uint64_t last_sequence = 0;
+        std::uint64_t lost = 0;
     };
 
     [[nodiscard]] std::uint64_t authentication_failures() const;
     void run_actions(std::int64_t now);
     [[nodiscard]] std::int64_t clock_now() const;
     void send_released();
+    void publish_result(EventKind kind, bool succeeded, std::uint64_t vetoed_before, const std::string& reason);
     [[nodiscard]] bool service_carrier() const;
     void on_health_change();
 
@@ -125,6 +139,8 @@ class Node {
     std::int64_t now_ = 0;               // of the entry point running: detector callbacks carry no time
     bool authentication_alarm_ = false;  // raised once per episode of failures without the peer
     NodeCounters counters_;
+    std::unique_ptr<HookRunnerTap> hook_tap_;  // in front of edges_.hooks and edges_.notifier when publishing events
+    std::unique_ptr<NotifierTap> notifier_tap_;
 };
 
 }  // namespace fo::daemon

@@ -56,6 +56,9 @@ class IntervalHistogram {
     [[nodiscard]] double mean_us() const { return count_ == 0 ? 0.0 : mean_ns_ / 1000.0; }
     /// Standard deviation of the intervals: our figure for jitter.
     [[nodiscard]] double stddev_us() const;
+    /// Intervals whose bucket lies wholly at or below `value_ns`: a cumulative
+    /// bucket of a Prometheus histogram (exact within a bucket's width).
+    [[nodiscard]] std::uint64_t count_at_most(std::int64_t value_ns) const;
     /// Intervals longer than kHighestTrackableNs (counted, in the overflow bucket).
     [[nodiscard]] std::uint64_t clamped_count() const { return clamped_; }
     /// Buckets in use: constant, whatever was added.
