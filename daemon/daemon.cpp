@@ -159,7 +159,7 @@ class Daemon {
     std::unique_ptr<takeover::MailNotifier> notifier_;
     std::map<std::string, std::unique_ptr<inject::LibnetArpSender>> arp_senders_;
     std::unique_ptr<takeover::LoopCheckExecutor> checks_;  // [[check]]: commands and TCP connects on the loop
-    std::unique_ptr<EventBus> events_;  // before node_, which publishes into it
+    std::unique_ptr<EventBus> events_;                     // before node_, which publishes into it
     std::unique_ptr<Node> node_;
     runtime::EventLoop::TimerId detector_timer_ = -1;
     std::unique_ptr<ControlSocket> control_;

@@ -109,6 +109,9 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
         health_ = std::make_unique<takeover::HealthMonitor>(
             config_.checks, *edges_.checks, *edges_.scheduler, [this] { return clock_now(); }, log);
         health_->on_change([this] { on_health_change(); });
+        if (edges_.events != nullptr) {
+            publish_check_changes(*health_, *edges_.events);
+        }
     }
 }
 

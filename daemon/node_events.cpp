@@ -49,6 +49,18 @@ void publish_state_changes(detector::PeerDetector& detector, role::RoleMachine& 
     });
 }
 
+void publish_check_changes(takeover::HealthMonitor& health, EventSink& sink) {
+    health.on_check_change(
+        [&sink](const takeover::CheckConfig& check, takeover::CheckState from, const takeover::CheckStatus& now) {
+            sink.publish({EventKind::check,
+                          {{"check", check.name},
+                           {"check_state", std::string(takeover::to_string(now.state))},
+                           {"from", std::string(takeover::to_string(from))},
+                           {"target", check.target()},
+                           {"detail", now.last_detail}}});
+        });
+}
+
 void publish_takeover_result(EventSink& sink, EventKind kind, bool succeeded, bool vetoed, const std::string& reason,
                              const std::string& addresses) {
     const std::string action(to_string(kind));

@@ -8,6 +8,7 @@
 #include "fo/detector/peer_detector.hpp"
 #include "fo/role/role_machine.hpp"
 #include "fo/takeover/edges.hpp"
+#include "fo/takeover/health_check.hpp"
 
 // How a Node publishes its state changes into an EventSink without any OS
 // call: it subscribes to the detector and the role machine, and puts a tap
@@ -43,6 +44,9 @@ class NotifierTap final : public takeover::Notifier {
 /// Subscribes `sink` to the detector's link and peer changes and the role
 /// machine's changes (set_hold).
 void publish_state_changes(detector::PeerDetector& detector, role::RoleMachine& role, EventSink& sink);
+
+/// Subscribes `sink` to each [[check]]'s state changes (`check` events).
+void publish_check_changes(takeover::HealthMonitor& health, EventSink& sink);
 
 /// The end of an acquisition or a release: `acquire`/`release` with its
 /// result, and a `veto` first when the Test hook refused it.

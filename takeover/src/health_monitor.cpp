@@ -108,6 +108,9 @@ void HealthMonitor::on_result(std::size_t index, const CheckOutcome& outcome) {
         status.last_change_ns = now_();
         log("check " + check.name + ": " + std::string(to_string(before)) + " -> " +
             std::string(to_string(status.state)) + " (" + check.target() + ": " + outcome.detail + ")");
+        if (check_changed_) {
+            check_changed_(check, before, status);
+        }
     }
     std::weak_ptr<HealthMonitor*> alive = alive_;
     scheduler_.after(check.interval_ns, [alive, index] {

@@ -183,6 +183,37 @@ TEST(NodeEvents, AFailoverPublishesLinksPeerAcquireAndRoleInOrder) {
     EXPECT_EQ(secondary.records[static_cast<std::size_t>(active)].fields["from"], "standby");
 }
 
+TEST(NodeEvents, AFailingCheckIsPublishedBeforeTheReleaseItCauses) {
+    sim::SimOptions options;
+    options.name = "check events";
+    options.check_interval_ns = 20 * sim::kMs;
+    options.check_fall = 2;
+    options.check_rise = 2;
+    sim::PairSim sim(options);
+    Recorder primary;
+    sim.host(sim::kPrimary).events = &primary;
+    sim.start(sim::kPrimary);
+    sim.run_for(3 * sim::kMs);
+    sim.start(sim::kSecondary);
+    sim.run_for(sim::kSec);
+    ASSERT_TRUE(sim.holds(sim::kPrimary));
+    ASSERT_NE(primary.index_of(EventKind::check, "check_state", "passing"), -1)
+        << "the first result is published too: " << ::testing::PrintToString(primary.kinds());
+    primary.records.clear();
+    sim.set_service(sim::kPrimary, false);
+    sim.run_for(sim::kSec);
+    ASSERT_TRUE(sim.holds(sim::kSecondary));
+    const auto failing = primary.index_of(EventKind::check, "check_state", "failing");
+    const auto released = primary.index_of(EventKind::release, "result", "released");
+    ASSERT_NE(failing, -1) << ::testing::PrintToString(primary.kinds());
+    ASSERT_NE(released, -1) << ::testing::PrintToString(primary.kinds());
+    EXPECT_LT(failing, released);
+    const auto& fields = primary.records[static_cast<std::size_t>(failing)].fields;
+    EXPECT_EQ(fields["from"], "passing");
+    EXPECT_FALSE(fields["check"].get<std::string>().empty());
+    EXPECT_FALSE(fields["target"].get<std::string>().empty());
+}
+
 // ---- the streams: real sockets on a real event loop ------------------------
 
 std::string read_available(int fd) {

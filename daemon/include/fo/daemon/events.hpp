@@ -23,7 +23,7 @@ enum class EventKind : std::uint8_t {
     link,          // a link's state as the detector sees it: link, link_state, from, reason
     peer,          // the detector's peer state: peer_state, from, reason
     role,          // our hold state (RoleMachine::set_hold): state, from, reason, term
-    check,         // a service health check's result (wired by the health checks): check, result, ...
+    check,         // a [[check]] changed state: check, check_state, from, target, detail
     acquire,       // an acquisition ended: result (acquired|failed), address, reason
     release,       // a release ended: result (released|failed), address, reason
     veto,          // the Test hook vetoed: action (acquire|release)

@@ -76,6 +76,9 @@ class HealthMonitor {
     using Logger = std::function<void(const std::string&)>;
     /// The node's verdict (every check passing or not) changed.
     using Changed = std::function<void()>;
+    /// One check went unknown/passing/failing -> passing/failing (called
+    /// before Changed, so that a listener sees the cause first).
+    using CheckChanged = std::function<void(const CheckConfig& check, CheckState from, const CheckStatus& now)>;
 
     HealthMonitor(std::vector<CheckConfig> checks, CheckExecutor& executor, Scheduler& scheduler,
                   std::function<std::int64_t()> now, Logger logger);
@@ -86,6 +89,7 @@ class HealthMonitor {
     HealthMonitor& operator=(HealthMonitor&&) = delete;
 
     void on_change(Changed changed) { changed_ = std::move(changed); }
+    void on_check_change(CheckChanged changed) { check_changed_ = std::move(changed); }
     /// Runs every check now, then each every interval.
     void start();
 
@@ -108,6 +112,7 @@ class HealthMonitor {
     std::function<std::int64_t()> now_;
     Logger logger_;
     Changed changed_;
+    CheckChanged check_changed_;
     // Scheduled callbacks and executor completions outlive us in the event
     // loop: they hold this token weakly and do nothing once it is gone.
     std::shared_ptr<HealthMonitor*> alive_;
