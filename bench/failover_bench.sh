@@ -8,15 +8,18 @@
 #            again and gets the address back (keepalived: by preemption);
 #   sigterm  SIGTERM to the holding primary (keepalived: stopping the master);
 # each in fresh namespaces, torn down after. Then 10 s of idle CPU and the
-# peak RSS per daemon.
-#   bash bench/failover_bench.sh [--trials N] [--json FILE] [--systems "a b"] [--modes "outage failback sigterm"]
+# peak RSS per daemon. With fastfailover-10ms and mode "many" (default on):
+# bench/many_addresses_trial.sh, 1 and 1000 service addresses, N trials each
+# (the first address's outage, the last address's first gratuitous ARP).
+# The comparison picture: bench/plot_bench.py -> the JSON's name with .svg.
+#   bash bench/failover_bench.sh [--trials N] [--json FILE] [--systems "a b"] [--modes "outage failback sigterm many"]
 # Needs root (network namespaces). Installs keepalived if missing.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TRIALS=10
 JSON_OUT=$ROOT/build/failover_bench.json
 SYSTEMS="keepalived-10ms keepalived-1s fastfailover-10ms fastfailover-1ms"
-MODES="outage failback sigterm"
+MODES="outage failback sigterm many"
 while (($#)); do
   case $1 in
     --trials) TRIALS=$2; shift 2 ;;
@@ -36,9 +39,18 @@ cmake -S "$ROOT" -B "$ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/d
 cmake --build "$ROOT/build" >/dev/null
 
 results=$(mktemp)
-trap 'rm -f "$results"' EXIT
+many=$(mktemp)
+trap 'rm -f "$results" "$many"' EXIT
+echo '{}' >"$many"
 for system in $SYSTEMS; do
   for mode in $MODES; do
+    if [[ $mode == many ]]; then
+      if [[ $system == fastfailover-10ms ]]; then
+        timeout $((TRIALS * 2 * 120)) bash "$ROOT/bench/many_addresses_trial.sh" --trials "$TRIALS" --counts "1 1000" \
+          --build "$ROOT/build" --json "$many" || echo '{}' >"$many"
+      fi
+      continue
+    fi
     for trial in $(seq 1 "$TRIALS"); do
       line=$(timeout 120 bash "$ROOT/bench/failover_trial.sh" "$system" "$mode" 2>/dev/null | tail -n 1) ||
         line="{\"system\":\"$system\",\"mode\":\"$mode\",\"failed\":true,\"outage_ms\":null,\"dual_owner_ms\":0}"
@@ -53,7 +65,7 @@ for system in $SYSTEMS; do
   echo "$system idle: $(jq -c '{cpu_percent, peak_rss_kb}' <<<"$line")"
 done
 
-jq -s --argjson trials "$TRIALS" '
+jq -s --argjson trials "$TRIALS" --slurpfile many "$many" '
   def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
                      else (.[length / 2 - 1] + .[length / 2]) / 2 end;
   def spread: map(select(.failed | not) | .outage_ms) | {min: min, median: median, max: max};
@@ -66,12 +78,13 @@ jq -s --argjson trials "$TRIALS" '
         trials: ($outages | length),
         failed: ($outages | map(select(.failed)) | length),
         outage_ms: ($outages | spread),
+        outage_ms_trials: ($outages | map(select(.failed | not) | .outage_ms)),
         dual_owner_ms_total: ($outages | map(.dual_owner_ms // 0) | add // 0),
         failback: ($runs | map(select(.mode == "failback")) | if length > 0 then mode_summary else null end),
         sigterm: ($runs | map(select(.mode == "sigterm")) | if length > 0 then mode_summary else null end),
         idle_cpu_percent: $idle[.[0].system].cpu_percent,
         peak_rss_kb: $idle[.[0].system].peak_rss_kb } ]
-  | {trials_per_system: $trials, systems: .,
+  | {trials_per_system: $trials, systems: ., many_addresses: $many[0],
      ratio_median_ours_to_keepalived_at_10ms:
        ((map(select(.system == "fastfailover-10ms"))[0].outage_ms.median // null) as $ours
         | (map(select(.system == "keepalived-10ms"))[0].outage_ms.median // null) as $theirs
@@ -94,4 +107,8 @@ done
 echo
 echo "all gaps are the longest client-visible gap in ms (fo-probe outage, 1 ms probes); failed counts every mode"
 echo "median outage, ours / keepalived at 10 ms: $(jq -r '.ratio_median_ours_to_keepalived_at_10ms // "-" | tostring | .[0:5]' "$JSON_OUT")"
+if [[ $(jq '.many_addresses | length' "$JSON_OUT") -gt 0 ]]; then
+  echo "many addresses (ours, 10 ms x 3): $(jq -c '.many_addresses' "$JSON_OUT" | cut -c1-400)"
+fi
 echo "JSON: $JSON_OUT"
+/usr/bin/python3 "$ROOT/bench/plot_bench.py" "$JSON_OUT" "${JSON_OUT%.json}.svg" && echo "picture: ${JSON_OUT%.json}.svg"
