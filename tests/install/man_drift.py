@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The man pages cannot drift from the tools or the parser.
 
-usage: man_drift.py SOURCE_DIR HEARTBEATD FAILOVERD FOCTL FO_PROBE
+usage: man_drift.py SOURCE_DIR HEARTBEATD FAILOVERD FOCTL FO_PROBE FO_ADDRESS
 
 1. Options: for each tool (and each subcommand), the options its --help lists
    equal the options its page defines (definition lines starting with "*-",
-   grouped by "## SUBCOMMAND" sections).
+   grouped by "## SUBCOMMAND" sections; options under a "# OPTIONS OF EVERY
+   COMMAND" section belong to every subcommand).
 2. Configuration keys: the keys the parser accepts (read from daemon/*.cpp:
    kKnownTopLevel and every reject_unknown() list with its table) equal the
    keys fastfailover.toml(5) defines ("*key*" or "*table.key*" lines); and
@@ -19,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 
-source, heartbeatd, failoverd, foctl, fo_probe = sys.argv[1:6]
+source, heartbeatd, failoverd, foctl, fo_probe, fo_address = sys.argv[1:7]
 man_dir = os.path.join(source, "docs/man")
 problems = []
 
@@ -34,14 +35,20 @@ def page_text(name):
     return re.sub(r"^%%include (\S+)%%\n", include, text, flags=re.M)
 
 
+EVERY_COMMAND = "*"  # the options of a "# OPTIONS OF EVERY COMMAND" section
+
+
 def page_options(name):
-    """{subcommand or "": set of options} from the definition lines."""
+    """{subcommand, "" or EVERY_COMMAND: set of options} from the definition lines."""
     groups = {"": set()}
     current = ""
     for line in page_text(name).splitlines():
         heading = re.match(r"^## (\S+)\s*$", line)
         if heading:
             current = heading.group(1)
+            groups.setdefault(current, set())
+        elif re.match(r"^# OPTIONS OF EVERY COMMAND\s*$", line):
+            current = EVERY_COMMAND
             groups.setdefault(current, set())
         elif re.match(r"^# ", line):
             current = ""
@@ -74,7 +81,7 @@ def compare(what, accepted, documented, page):
         problems.append(f"{what}: docs/man/{page} lists {option}, which the tool does not accept")
 
 
-tools = {"heartbeatd": heartbeatd, "failoverd": failoverd, "foctl": foctl, "fo-probe": fo_probe}
+tools = {"heartbeatd": heartbeatd, "failoverd": failoverd, "foctl": foctl, "fo-probe": fo_probe, "fo-address": fo_address}
 option_count = 0
 for name, path in tools.items():
     page = f"{name}.8.scd"
@@ -89,9 +96,11 @@ for name, path in tools.items():
         if sub not in documented:
             problems.append(f"{name} {sub}: a subcommand without a '## {sub}' section in docs/man/{page}")
             continue
-        compare(f"{name} {sub}", sub_accepted, documented[sub], page)
+        compare(f"{name} {sub}", sub_accepted, documented[sub] | documented.get(EVERY_COMMAND, set()), page)
         option_count += len(sub_accepted)
-    for sub in set(documented) - set(subcommands) - {""}:
+    if EVERY_COMMAND in documented and not subcommands:
+        problems.append(f"docs/man/{page} has '# OPTIONS OF EVERY COMMAND' but {name} has no subcommands")
+    for sub in set(documented) - set(subcommands) - {"", EVERY_COMMAND}:
         problems.append(f"docs/man/{page} has a '## {sub}' section but {name} has no subcommand {sub}")
 
 # --- configuration keys -------------------------------------------------
@@ -157,7 +166,7 @@ for key in unknown:
 if "has the wrong type" not in checked.stderr and "must be" not in checked.stderr:
     problems.append("failoverd --check-config did not read the probe file's keys: " + checked.stderr[:300])
 
-print(f"checked {option_count} options of 4 tools, {len(parser_keys)} configuration keys")
+print(f"checked {option_count} options of {len(tools)} tools, {len(parser_keys)} configuration keys")
 if problems:
     print("the man pages (docs/man/*.scd) and the code disagree:")
     for problem in problems:

@@ -19,16 +19,18 @@ check() { # DESCRIPTION COMMAND...
 cmake --install "$build_dir" --prefix "$stage" >"$stage/install.log"
 unit_dir=$(find "$stage" -name failoverd.service -printf '%h\n' | head -n 1)
 echo "units installed in ${unit_dir#"$stage"}"
-for tool in sbin/heartbeatd sbin/failoverd sbin/foctl bin/fo-probe; do
+for tool in sbin/heartbeatd sbin/failoverd sbin/foctl bin/fo-probe sbin/fo-address; do
   check "$tool installed and executable" test -x "$stage/$tool"
   name=${tool#*/}
   check "$name --version says '$name $version (protocol N)'" \
     grep -qx "$name $version (protocol [0-9]*)" <("$stage/$tool" --version)
 done
-for page in man8/heartbeatd.8 man8/failoverd.8 man8/foctl.8 man8/fo-probe.8 man5/fastfailover.toml.5; do
+for page in man8/heartbeatd.8 man8/failoverd.8 man8/foctl.8 man8/fo-probe.8 man8/fo-address.8 man5/fastfailover.toml.5; do
   check "man page $page installed and renders without warnings" \
     bash -c "[[ -s '$stage/share/man/$page' ]] && [[ -z \$(MANWIDTH=80 man --warnings -l '$stage/share/man/$page' 2>&1 >/dev/null) ]]"
 done
+check "the OCF agent lib/ocf/resource.d/fastfailover/address installed and executable" \
+  test -x "$stage/lib/ocf/resource.d/fastfailover/address"
 for doc in README.md design.md protocol.md examples/heartbeatd.toml examples/failoverd.toml examples/hooks-override.conf; do
   check "share/doc/fastfailover/$doc installed" test -s "$stage/share/doc/fastfailover/$doc"
 done
