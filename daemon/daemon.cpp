@@ -249,12 +249,22 @@ void Daemon::setup() {
 
     // Start clean: a daemon (re)starting never holds addresses it did not
     // acquire in this run, so a primary plugged back in cannot collide.
-    for (const auto& address : config_.addresses) {
-        std::string error;
-        if (addresses_->present(address)) {
-            log_warning("removing leftover service address " + address.text() + " from " + address.interface);
-            addresses_->remove(address, error);
+    // One dump of the kernel's addresses and one netlink batch, not one of each per address.
+    const std::vector<bool> present = addresses_->present_all(config_.addresses);
+    std::vector<takeover::ServiceAddress> leftovers;
+    for (std::size_t i = 0; i < config_.addresses.size(); ++i) {
+        if (present[i]) {
+            leftovers.push_back(config_.addresses[i]);
         }
+    }
+    if (!leftovers.empty()) {
+        log_warning("removing " + std::to_string(leftovers.size()) + " leftover service address(es), the first " +
+                    leftovers.front().text() + " from " + leftovers.front().interface);
+        addresses_->remove_all(leftovers, [&leftovers](std::size_t index, const std::string& error) {
+            if (!error.empty()) {
+                log_warning("cannot remove leftover " + leftovers[index].text() + ": " + error);
+            }
+        });
     }
     const NodeIdentity identity{node_id, runtime::random_u64(), keyring_ ? &*keyring_ : nullptr};
     node_ = std::make_unique<Node>(config_, identity, std::move(edges), start);

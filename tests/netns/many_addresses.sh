@@ -34,9 +34,17 @@ mac_of() { ip -n "$1" -j link show lan0 | jq -r '.[0].address'; }
 secondary_mac=$(mac_of "$secondary")
 held() { ip -n "$1" -j addr show dev lan0 | jq '[.[0].addr_info[] | select(.label == "lan0:fo")] | length'; }
 
+# Leftovers (a crashed secondary that held them): the starting daemon
+# removes them, in one batch, before it does anything else.
+LEFTOVERS=$((EXTRA < 200 ? EXTRA : 200))
+for ((i = 0; i < LEFTOVERS; i++)); do echo "addr add $(extra_address "$i")/32 dev lan0 label lan0:fo"; done |
+  ip -n "$secondary" -batch -
+fo_check "the secondary starts with $LEFTOVERS leftover addresses" test "$(held "$secondary")" -eq "$LEFTOVERS"
+
 fo_start_pair one
 fo_check "the primary holds all $((EXTRA + 1)) addresses at start" test "$(held "$primary")" -eq $((EXTRA + 1))
-fo_check "the secondary holds none" test "$(held "$secondary")" -eq 0
+fo_check "the secondary holds none (its leftovers removed at start)" test "$(held "$secondary")" -eq 0
+fo_check "the secondary said so" grep -q "removing $LEFTOVERS leftover service address" "$W/secondary-one.log"
 # The client's ARP cache learns the first and the last address from the primary.
 ip netns exec "$client" "$FO_PROBE" outage -i lan0 -t "$LAST" --duration 0.2 >/dev/null 2>&1 || true
 fo_spawn "$client" "$W/outage" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --until-recovered --duration 20 --json
