@@ -20,6 +20,7 @@
 #include "fo/daemon/node.hpp"
 #include "fo/daemon/status.hpp"
 #include "fo/inject/arp_sender.hpp"
+#include "fo/inject/ndp_sender.hpp"
 #include "fo/runtime/clock.hpp"
 #include "fo/runtime/event_loop.hpp"
 #include "fo/runtime/log.hpp"
@@ -135,6 +136,7 @@ class Daemon {
     std::unique_ptr<takeover::DirectoryHookRunner> hooks_;
     std::unique_ptr<takeover::MailNotifier> notifier_;
     std::map<std::string, std::unique_ptr<inject::LibnetArpSender>> arp_senders_;
+    std::map<std::string, std::unique_ptr<inject::NdpSender>> ndp_senders_;  // interfaces with IPv6 service addresses
     std::unique_ptr<Node> node_;
     runtime::EventLoop::TimerId detector_timer_ = -1;
     std::int64_t armed_deadline_ns_ = 0;
@@ -146,9 +148,9 @@ class Daemon {
 void Daemon::setup() {
     const std::uint32_t node_id = config_.node_id != 0 ? config_.node_id : runtime::default_node_id();
     const std::int64_t start = now();
-    std::map<std::string, bool> service_interfaces;
+    std::map<std::string, bool> service_interfaces;  // -> has an IPv6 service address
     for (const auto& address : config_.addresses) {
-        service_interfaces[address.interface] = true;
+        service_interfaces[address.interface] = service_interfaces[address.interface] || address.is_ipv6();
     }
     NodeEdges edges;
     for (const LinkConfig& link_config : config_.links) {
@@ -161,8 +163,10 @@ void Daemon::setup() {
         options.port = config_.port;
         options.keyring = keyring_ ? &*keyring_ : nullptr;
         link.sender = std::make_unique<inject::LibnetHeartbeatSender>(options);
-        const capture::FilterSpec filter{config_.port, link.sender->source_mac(),
-                                         service_interfaces.count(link_config.interface) != 0};
+        capture::FilterSpec filter{config_.port, link.sender->source_mac(),
+                                   service_interfaces.count(link_config.interface) != 0};
+        filter.include_ndp =
+            service_interfaces.count(link_config.interface) != 0 && service_interfaces.at(link_config.interface);
         capture::LiveCaptureOptions capture_options{link_config.interface, capture::build_filter_expression(filter)};
         capture_options.buffer_bytes = kCaptureBufferBytes;
         link.capture = capture::open_live_capture(capture_options);
@@ -172,6 +176,11 @@ void Daemon::setup() {
     }
     for (const auto& [interface, unused] : service_interfaces) {
         arp_senders_[interface] = std::make_unique<inject::LibnetArpSender>(interface);
+    }
+    for (const auto& address : config_.addresses) {
+        if (address.ipv6 && ndp_senders_.count(address.interface) == 0) {
+            ndp_senders_[address.interface] = std::make_unique<inject::NdpSender>(address.interface);
+        }
     }
     addresses_ = std::make_unique<takeover::NetlinkAddressManager>();
     hooks_ = std::make_unique<takeover::DirectoryHookRunner>(loop_, config_.hooks_dir, config_.hook_timeout_ns,
@@ -185,6 +194,10 @@ void Daemon::setup() {
     edges.arp_for = [this](const std::string& interface) -> inject::ArpTransmitter* {
         auto found = arp_senders_.find(interface);
         return found == arp_senders_.end() ? nullptr : found->second.get();
+    };
+    edges.ndp_for = [this](const std::string& interface) -> inject::NdpTransmitter* {
+        auto found = ndp_senders_.find(interface);
+        return found == ndp_senders_.end() ? nullptr : found->second.get();
     };
     edges.addresses = addresses_.get();
     edges.hooks = hooks_.get();
