@@ -11,7 +11,7 @@
 #  4. a third host already holding the IPv6 address vetoes the claim (the
 #     DAD probe is answered), as an ARP reply vetoes an IPv4 one.
 # usage: ipv6_failover.sh HEARTBEATD FO_PROBE PCAP_REPLAY ARP_SEND FAILOVERD FOCTL
-HEARTBEATD=$1 FAILOVERD=$5 FOCTL=$6
+HEARTBEATD=$1 FO_PROBE=$2 FAILOVERD=$5 FOCTL=$6
 source "$(dirname "$0")/lib.sh"
 fo_require_netns
 fo_failover_pair 10 3 3000
@@ -64,6 +64,9 @@ fo_check "the client gets an ICMPv6 echo reply from the service address" echo6
 fo_check "client's neighbor entry holds the primary's MAC" test "$(client_entry)" == "$primary_mac"
 
 echo "== 2. pull both of the primary's cables: the NA moves the client's entry"
+fo_spawn "$client" "$W/watch2" "$FO_PROBE" watch -i lan0 --arp --json
+watch=$FO_LAST_PID
+fo_wait_for "watching" "$W/watch2.log" 10
 ip -n "$primary" link set priv0 down
 ip -n "$lan" link set p-lan down
 fo_wait_status secondary '.holding' 5
@@ -78,6 +81,13 @@ fo_check "secondary holds both addresses" test "$(fo_status secondary '.addresse
 fo_check "and answers ICMPv6 echo for the IPv6 one" echo6
 fo_check "announcements counted (NAs and GARPs: 2 addresses x 4)" \
   test "$(fo_status secondary '.counters.garps_sent')" -ge 8
+sleep 0.3 # the last of the 4 rounds, 50 ms apart
+fo_stop "$watch" INT 5
+na='[.neighbor_adverts[] | select(.source_mac == "'$secondary_mac'" and .target == "'$SERVICE6'")]'
+echo "   on the wire: $(jq -c "$na | length" "$W/watch2.out") NAs from the secondary, first $(jq -c "$na[0] | del(.time_ns)" "$W/watch2.out")"
+fo_check "fo-probe watch saw 4 unsolicited NAs (RFC 4861 7.2.6: override, to ff02::1, our MAC as target's)" \
+  jq -e "($na | length) == 4 and ($na | all(.override and (.solicited | not) and .destination_ip == \"ff02::1\" and
+     .target_mac == \"$secondary_mac\" and .source_ip == \"$SERVICE6\"))" "$W/watch2.out"
 
 echo "== 3. plug the primary back: clean failback"
 echo 0 >"$W/both.txt"
@@ -108,10 +118,19 @@ fo_stop "$SECONDARY_PID" TERM 5
 echo "== 4. a third host holding the IPv6 address vetoes the claim"
 ip -n "$primary" -6 addr del "$SERVICE6/64" dev lan0 2>/dev/null || true
 ip -n "$client" addr add "$SERVICE6/64" dev lan0 nodad # the client plays the other host
+fo_spawn "$primary" "$W/watch4" "$FO_PROBE" watch -i lan0 --arp --json
+watch=$FO_LAST_PID
+fo_wait_for "watching" "$W/watch4.log" 10
 fo_spawn "$secondary" "$W/secondary-four" "$FAILOVERD" --config "$W/secondary.toml"
 fo_wait_status secondary '.peer.state == "dead"' 10
 fo_check "no takeover (2 s): the IPv6 address is in use" fo_never_status secondary '.counters.takeovers > 0' 2
 fo_check "the secondary holds nothing" test "$(fo_status secondary '.addresses_held | length')" -eq 0
+fo_stop "$watch" INT 5
+dad='[.neighbor_solicits[] | select(.dad and .source_mac == "'$secondary_mac'" and .target == "'$SERVICE6'")]'
+echo "   on the wire: $(jq -c "$dad | length" "$W/watch4.out") DAD probes from the secondary, first $(jq -c "$dad[0] | del(.time_ns)" "$W/watch4.out")"
+fo_check "fo-probe watch saw the secondary's DAD probes (from ::, to ff02::1:ff00:100)" \
+  jq -e "($dad | length) > 0 and ($dad | all(.source_ip == \"::\" and .destination_ip == \"ff02::1:ff00:100\"))" \
+  "$W/watch4.out"
 # Nothing announces the client's address unasked (ndisc_notify is 0): the
 # answer that vetoed the claim came to the secondary's DAD probe.
 fo_check "the log names the IPv6 address as in use" grep -q "$SERVICE6 answered" "$W/secondary-four.log"
