@@ -102,6 +102,23 @@ TEST_F(Ipv6Node, ProbesBothFamiliesThenClaimsAndAnnouncesEach) {
     // The first announcement and garp.repeat = 2 repeats, for each family.
     EXPECT_EQ(count("na 2001:db8::100"), 3);
     EXPECT_EQ(count("garp request 198.51.100.100"), 3);
+    // Hooks get both addresses, the IPv6 one in RFC 5952 text.
+    EXPECT_EQ(count("hook Test acquire 2001:db8::100 state=standby"), 1);
+    EXPECT_EQ(count("hook PreAcq acquire 2001:db8::100 198.51.100.100 state=standby"), 1);
+}
+
+TEST_F(Ipv6Node, ReleaseRemovesBothFamilies) {
+    run_until(400 * kMsNs, [] {});
+    ASSERT_TRUE(node_->takeover().holding());
+    journal_.clear();
+    bool released = false;
+    node_->takeover().release("test", true, {}, [&](bool ok) { released = ok; });
+    EXPECT_TRUE(released);
+    EXPECT_EQ(count("remove 2001:db8::100/64"), 1);
+    EXPECT_EQ(count("remove 198.51.100.100/24"), 1);
+    EXPECT_EQ(count("hook PostRel release 2001:db8::100 198.51.100.100 state=standby"), 1);
+    const auto present = node_->takeover().addresses_present();
+    EXPECT_TRUE(present.empty());
 }
 
 TEST_F(Ipv6Node, AnAdvertisementForTheAddressVetoesTheClaim) {
