@@ -3,11 +3,13 @@
 # IPv6 service address on lan0, IPv6 enabled in every namespace.
 #  1. the primary holds both; the client reaches 2001:db8::100 and its
 #     neighbor entry holds the primary's MAC;
-#  2. pull both of the primary's cables: the secondary takes over and its
-#     unsolicited neighbor advertisements move the client's entry to the
-#     secondary's MAC with no traffic from the client (no re-solicitation);
-#  3. plug them back: clean failback, never both holding, the client's
-#     entry back on the primary's MAC;
+#  2. pull both of the primary's cables: the secondary takes over, the
+#     client's ICMPv6 outage is measured by fo-probe outage, and the
+#     secondary's unsolicited neighbor advertisements move the client's
+#     entry to the secondary's MAC with no solicitation from the client;
+#  3. plug them back: clean failback, never both holding (status) nor two
+#     MACs answering or advertising (fo-probe), the client's entry back on
+#     the primary's MAC;
 #  4. a third host already holding the IPv6 address vetoes the claim (the
 #     DAD probe is answered), as an ARP reply vetoes an IPv4 one.
 # usage: ipv6_failover.sh HEARTBEATD FO_PROBE PCAP_REPLAY ARP_SEND FAILOVERD FOCTL
@@ -67,9 +69,20 @@ echo "== 2. pull both of the primary's cables: the NA moves the client's entry"
 fo_spawn "$client" "$W/watch2" "$FO_PROBE" watch -i lan0 --arp --json
 watch=$FO_LAST_PID
 fo_wait_for "watching" "$W/watch2.log" 10
+fo_spawn "$client" "$W/outage2" "$FO_PROBE" outage -i lan0 -t "$SERVICE6" --until-recovered --duration 20 --json
+probe=$FO_LAST_PID
+fo_wait_for "probing" "$W/outage2.log" 10
+sleep 0.3 # a baseline of replies from the primary before the cut (not synchronisation)
 ip -n "$primary" link set priv0 down
 ip -n "$lan" link set p-lan down
 fo_wait_status secondary '.holding' 5
+fo_wait_exit "$probe" 20 || true
+echo "   client saw (ICMPv6): $(jq -c '{outage_ms, owner_changes: [.owner_changes[].to], dual_owner_ms, arp_replies}' "$W/outage2.out")"
+fo_check "fo-probe (ICMPv6 echo): the secondary answers within 500 ms" jq -e '.outage_ms < 500' "$W/outage2.out"
+fo_check "fo-probe: the answering MAC moved to the secondary" \
+  jq -e ".owner_changes[-1].to == \"$secondary_mac\"" "$W/outage2.out"
+fo_check "fo-probe followed neighbor discovery (advertisements for the target counted)" \
+  jq -e '.arp_replies > 0' "$W/outage2.out"
 # No traffic from the client since its entry pointed at the primary: an
 # entry that now holds the secondary's MAC was moved by the advertisement.
 deadline=$((SECONDS + 2))
@@ -83,13 +96,22 @@ fo_check "announcements counted (NAs and GARPs: 2 addresses x 4)" \
   test "$(fo_status secondary '.counters.garps_sent')" -ge 8
 sleep 0.3 # the last of the 4 rounds, 50 ms apart
 fo_stop "$watch" INT 5
-na='[.neighbor_adverts[] | select(.source_mac == "'$secondary_mac'" and .target == "'$SERVICE6'")]'
-echo "   on the wire: $(jq -c "$na | length" "$W/watch2.out") NAs from the secondary, first $(jq -c "$na[0] | del(.time_ns)" "$W/watch2.out")"
+client_mac=$(mac_of "$client")
+fo_check "the client sent no solicitation for the service address meanwhile (its entry moved by the NA alone)" \
+  jq -e '[.neighbor_solicits[] | select(.source_mac == "'$client_mac'" and .target == "'$SERVICE6'")] == []' \
+  "$W/watch2.out"
+# Unsolicited ones: the solicited ones answer fo-probe's solicitations.
+na='[.neighbor_adverts[] | select(.source_mac == "'$secondary_mac'" and .target == "'$SERVICE6'" and (.solicited | not))]'
+echo "   on the wire: $(jq -c "$na | length" "$W/watch2.out") unsolicited NAs from the secondary, first $(jq -c "$na[0] | del(.time_ns)" "$W/watch2.out")"
 fo_check "fo-probe watch saw 4 unsolicited NAs (RFC 4861 7.2.6: override, to ff02::1, our MAC as target's)" \
-  jq -e "($na | length) == 4 and ($na | all(.override and (.solicited | not) and .destination_ip == \"ff02::1\" and
+  jq -e "($na | length) == 4 and ($na | all(.override and .destination_ip == \"ff02::1\" and
      .target_mac == \"$secondary_mac\" and .source_ip == \"$SERVICE6\"))" "$W/watch2.out"
 
 echo "== 3. plug the primary back: clean failback"
+fo_spawn "$client" "$W/outage3" "$FO_PROBE" outage -i lan0 -t "$SERVICE6" --duration 4 --json
+probe=$FO_LAST_PID
+fo_wait_for "probing" "$W/outage3.log" 10
+sleep 0.3 # a baseline of replies from the secondary (not synchronisation)
 echo 0 >"$W/both.txt"
 ( for _ in $(seq 1 400); do
     p=$(fo_status primary '.addresses_held | length' 2>/dev/null || echo 0)
@@ -107,6 +129,12 @@ deadline=$((SECONDS + 2))
 while [[ "$(client_entry)" != "$primary_mac" ]] && ((SECONDS < deadline)); do sleep 0.02; done
 kill "$watcher" 2>/dev/null || true
 wait "$watcher" 2>/dev/null || true
+fo_wait_exit "$probe" 10 || true
+echo "   client saw (ICMPv6): $(jq -c '{outage_ms, owner_changes: [.owner_changes[].to], dual_owner_ms}' "$W/outage3.out")"
+fo_check "fo-probe: the answering MAC moved back to the primary" \
+  jq -e ".owner_changes[-1].to == \"$primary_mac\"" "$W/outage3.out"
+fo_check "fo-probe: never two MACs answering or advertising for the address" jq -e '.dual_owner_windows == []' "$W/outage3.out"
+fo_check "fo-probe: failback outage short (< 500 ms)" jq -e '.outage_ms < 500' "$W/outage3.out"
 fo_check "primary holds both again" test "$(fo_status primary '.addresses_held | length')" -eq 2
 fo_check "secondary holds none" test "$(fo_status secondary '.addresses_held | length')" -eq 0
 fo_check "never both holding during the failback (status every 10 ms)" test "$(cat "$W/both.txt")" -eq 0

@@ -207,6 +207,32 @@ TEST(NeighborSolicitDrops, MalformedInputNamesItsReason) {
     EXPECT_EQ(reason(short_message), DropReason::bad_neighbor_solicit);
 }
 
+TEST(Echo6, RequestAndReplyCarryTheProbeIndex) {
+    const auto request = encode_echo6_request(0x1234, 0x0102030405060708ULL);
+    ASSERT_EQ(request.size(), 16U);
+    EXPECT_EQ(request[0], kIcmpv6EchoRequest);
+    // The reply the target's kernel sends: the request's body with type 129,
+    // in an IPv6 frame from the target (hand-built: the kernel fills the
+    // checksum, which the decoder does not need).
+    const Ipv6Address target = address("2001:db8::100");
+    Frame frame = encode_neighbor_advert(make_unsolicited_advert(kOwnMac, target));
+    frame.resize(kIcmpAt);
+    frame.insert(frame.end(), request.begin(), request.end());
+    frame[kIcmpAt] = kIcmpv6EchoReply;
+    frame[kEthernetHeaderSize + 5] = static_cast<std::uint8_t>(request.size());
+    auto reply = decode_echo6_reply_frame(frame);
+    ASSERT_TRUE(reply) << to_string(reply.reason());
+    EXPECT_EQ(reply->identifier, 0x1234);
+    EXPECT_EQ(reply->probe_index, 0x0102030405060708ULL);
+    EXPECT_EQ(reply->source, target);
+    EXPECT_EQ(reply->source_mac, kOwnMac);
+    Frame short_reply(frame.begin(), frame.end() - 4);
+    short_reply[kEthernetHeaderSize + 5] = static_cast<std::uint8_t>(request.size() - 4);
+    EXPECT_EQ(decode_echo6_reply_frame(short_reply).reason(), DropReason::payload_too_short);
+    frame[kIcmpAt] = kIcmpv6EchoRequest;
+    EXPECT_EQ(decode_echo6_reply_frame(frame).reason(), DropReason::not_ip);
+}
+
 TEST(NeighborAdvertDrops, OptionOfLengthZeroAndChecksum) {
     const Frame good = encode_neighbor_advert(make_unsolicited_advert(kOwnMac, address("2001:db8::100")));
     Frame zero_option = good;

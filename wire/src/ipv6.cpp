@@ -62,6 +62,40 @@ DecodeResult<Ipv6Packet> decode_ipv6_frame(std::span<const std::uint8_t> frame) 
     return packet;
 }
 
+std::vector<std::uint8_t> encode_echo6_request(std::uint16_t identifier, std::uint64_t probe_index) {
+    constexpr std::size_t kSize = 16;  // type, code, checksum, identifier, sequence, the index
+    std::vector<std::uint8_t> packet(kSize);
+    ByteWriter writer(packet);
+    writer.write_u8(kIcmpv6EchoRequest);
+    writer.write_u8(0);
+    writer.write_u16(0);  // the kernel's
+    writer.write_u16(identifier);
+    writer.write_u16(static_cast<std::uint16_t>(probe_index & 0xFFFFU));
+    writer.write_u64(probe_index);
+    return packet;
+}
+
+DecodeResult<Echo6Reply> decode_echo6_reply_frame(std::span<const std::uint8_t> frame) {
+    auto ip = decode_ipv6_frame(frame);
+    if (!ip) {
+        return ip.reason();
+    }
+    ByteReader icmp(ip->payload);
+    std::uint8_t type = 0;
+    Echo6Reply reply;
+    if (ip->next_header != kIpProtocolIcmpv6 || !icmp.read_u8(type) || type != kIcmpv6EchoReply) {
+        return DropReason::not_ip;  // "not ours"
+    }
+    if (!icmp.skip(3) || !icmp.read_u16(reply.identifier) || !icmp.skip(2) || !icmp.read_u64(reply.probe_index)) {
+        return DropReason::payload_too_short;
+    }
+    // No checksum check, as for IPv4 echo replies: the probe index is all we
+    // need, and a sender may leave the checksum to its NIC (offload).
+    reply.source_mac = ip->ethernet.source;
+    reply.source = ip->source;
+    return reply;
+}
+
 std::uint32_t ipv6_pseudo_header_sum(const Ipv6Address& source, const Ipv6Address& destination,
                                      std::uint32_t upper_layer_length, std::uint8_t next_header) {
     std::uint32_t sum = 0;
