@@ -279,25 +279,40 @@ void parse_checks(Reader& reader, const toml::table& table, Config& config) {
     }
 }
 
-std::optional<std::pair<wire::Ipv4Address, int>> parse_cidr(const std::string& text) {
-    const auto slash = text.find('/');
-    const auto ip = wire::Ipv4Address::parse(text.substr(0, slash));
-    if (!ip || slash == std::string::npos) {
+/// The prefix after the slash: digits only, 1 to `longest`.
+std::optional<int> parse_prefix(const std::string& digits, int longest) {
+    if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string::npos) {
         return std::nullopt;
     }
-    int prefix = 32;
-    {
-        try {
-            std::size_t used = 0;
-            prefix = std::stoi(text.substr(slash + 1), &used);
-            if (used != text.size() - slash - 1 || prefix < 1 || prefix > 32) {
-                return std::nullopt;
-            }
-        } catch (const std::exception&) {
-            return std::nullopt;
-        }
+    const int prefix = std::stoi(digits);
+    if (prefix < 1 || prefix > longest) {
+        return std::nullopt;
     }
-    return std::make_pair(*ip, prefix);
+    return prefix;
+}
+
+/// "198.51.100.10/24" or "2001:db8::100/64".
+std::optional<takeover::ServiceAddress> parse_cidr(const std::string& text) {
+    constexpr int kIpv4Bits = 32;
+    constexpr int kIpv6Bits = 128;
+    const auto slash = text.find('/');
+    if (slash == std::string::npos) {
+        return std::nullopt;
+    }
+    takeover::ServiceAddress address;
+    if (const auto ip = wire::Ipv4Address::parse(text.substr(0, slash))) {
+        address.address = *ip;
+    } else if (const auto ip6 = wire::Ipv6Address::parse(text.substr(0, slash))) {
+        address.ipv6 = *ip6;
+    } else {
+        return std::nullopt;
+    }
+    const auto prefix = parse_prefix(text.substr(slash + 1), address.is_ipv6() ? kIpv6Bits : kIpv4Bits);
+    if (!prefix) {
+        return std::nullopt;
+    }
+    address.prefix_length = *prefix;
+    return address;
 }
 
 }  // namespace
@@ -555,16 +570,19 @@ ConfigResult parse_config_toml(const std::string& text, const std::string& sourc
                 continue;
             }
             auto parsed = parse_cidr(*cidr);
-            if (!parsed && wire::Ipv4Address::parse(*cidr)) {
+            if (!parsed && (wire::Ipv4Address::parse(*cidr) || wire::Ipv6Address::parse(*cidr))) {
                 reader.error(entry->get("address"), path + ".address",
-                             "'" + *cidr + "' has no /PREFIX (write it as ADDRESS/PREFIX, e.g. " + *cidr + "/24)");
+                             "'" + *cidr + "' has no /PREFIX (write it as ADDRESS/PREFIX, e.g. " + *cidr +
+                                 (wire::Ipv4Address::parse(*cidr) ? "/24)" : "/64)"));
                 continue;
             }
             if (!parsed) {
-                reader.error(entry->get("address"), path + ".address", "'" + *cidr + "' is not ADDRESS/PREFIX");
+                reader.error(entry->get("address"), path + ".address",
+                             "'" + *cidr + "' is not ADDRESS/PREFIX (IPv4 /1 to /32, IPv6 /1 to /128)");
                 continue;
             }
-            config.addresses.push_back(takeover::ServiceAddress{*interface, parsed->first, parsed->second});
+            parsed->interface = *interface;
+            config.addresses.push_back(*parsed);
         }
     }
 

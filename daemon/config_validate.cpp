@@ -91,6 +91,22 @@ bool is_loopback(wire::Ipv4Address address) {
     return (address.value >> 24U) == 127U;
 }
 
+/// Addresses that cannot move between hosts (RFC 4291 2.5 and 2.7).
+std::optional<std::string> ipv6_service_address_problem(const takeover::ServiceAddress& address) {
+    const auto& octets = address.ipv6->octets;
+    wire::Ipv6Address loopback;
+    loopback.octets[15] = 1;
+    const bool link_local = octets[0] == 0xFE && (octets[1] & 0xC0U) == 0x80U;  // fe80::/10
+    const bool v4_mapped = std::all_of(octets.begin(), octets.begin() + 10, [](auto o) { return o == 0; }) &&
+                           octets[10] == 0xFF && octets[11] == 0xFF;  // ::ffff:0:0/96
+    if (address.ipv6->is_unspecified() || *address.ipv6 == loopback || address.ipv6->is_multicast() || link_local ||
+        v4_mapped) {
+        return address.address_text() +
+               " cannot be a service address (unspecified, loopback, multicast, link-local or IPv4-mapped)";
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 bool detail::is_interface_name(const std::string& name) {
@@ -227,10 +243,21 @@ std::vector<std::string> validate(const Config& config, const HostFacts& host) {
         }
     }
     std::map<std::uint32_t, std::size_t> addresses;
+    std::map<wire::Ipv6Address, std::size_t> ipv6_addresses;
     for (std::size_t i = 0; i < config.addresses.size(); ++i) {
         const takeover::ServiceAddress& address = config.addresses[i];
         const std::string path = "address[" + std::to_string(i) + "]";
         check_interface(path + ".interface", address.interface);
+        if (address.ipv6) {
+            if (auto problem = ipv6_service_address_problem(address)) {
+                error(path + ".address", *problem);
+            }
+            if (auto [at, fresh] = ipv6_addresses.emplace(*address.ipv6, i); !fresh) {
+                error(path + ".address",
+                      address.address_text() + " is already address[" + std::to_string(at->second) + "]");
+            }
+            continue;
+        }
         const wire::Ipv4Address ip = address.address;
         if (address.prefix_length < 1 || address.prefix_length > 32) {
             error(path + ".address", "prefix /" + std::to_string(address.prefix_length) + " is not 1 to 32");

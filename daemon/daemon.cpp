@@ -23,6 +23,7 @@
 #include "fo/daemon/node.hpp"
 #include "fo/daemon/status.hpp"
 #include "fo/inject/arp_sender.hpp"
+#include "fo/inject/ndp_sender.hpp"
 #include "fo/runtime/clock.hpp"
 #include "fo/runtime/event_loop.hpp"
 #include "fo/runtime/log.hpp"
@@ -160,6 +161,7 @@ class Daemon {
     std::map<std::string, std::unique_ptr<inject::LibnetArpSender>> arp_senders_;
     std::unique_ptr<takeover::LoopCheckExecutor> checks_;  // [[check]]: commands and TCP connects on the loop
     std::unique_ptr<EventBus> events_;                     // before node_, which publishes into it
+    std::map<std::string, std::unique_ptr<inject::NdpSender>> ndp_senders_;  // interfaces with IPv6 service addresses
     std::unique_ptr<Node> node_;
     runtime::EventLoop::TimerId detector_timer_ = -1;
     std::unique_ptr<ControlSocket> control_;
@@ -176,9 +178,9 @@ void Daemon::setup() {
     const std::uint32_t node_id = config_.node_id != 0 ? config_.node_id : runtime::default_node_id();
     const std::int64_t start = now();
     setup_events();
-    std::map<std::string, bool> service_interfaces;
+    std::map<std::string, bool> service_interfaces;  // -> has an IPv6 service address
     for (const auto& address : config_.addresses) {
-        service_interfaces[address.interface] = true;
+        service_interfaces[address.interface] = service_interfaces[address.interface] || address.is_ipv6();
     }
     NodeEdges edges;
     for (const LinkConfig& link_config : config_.links) {
@@ -191,8 +193,10 @@ void Daemon::setup() {
         options.port = config_.port;
         options.keyring = keyring_ ? &*keyring_ : nullptr;
         link.sender = std::make_unique<inject::LibnetHeartbeatSender>(options);
-        const capture::FilterSpec filter{config_.port, link.sender->source_mac(),
-                                         service_interfaces.count(link_config.interface) != 0};
+        capture::FilterSpec filter{config_.port, link.sender->source_mac(),
+                                   service_interfaces.count(link_config.interface) != 0};
+        filter.include_ndp =
+            service_interfaces.count(link_config.interface) != 0 && service_interfaces.at(link_config.interface);
         capture::LiveCaptureOptions capture_options{link_config.interface, capture::build_filter_expression(filter)};
         capture_options.buffer_bytes = kCaptureBufferBytes;
         capture_options.ignore_outgoing = true;
@@ -218,6 +222,11 @@ void Daemon::setup() {
                         ": the peer's beats will draw ICMP port unreachables");
         }
     }
+    for (const auto& address : config_.addresses) {
+        if (address.ipv6 && ndp_senders_.count(address.interface) == 0) {
+            ndp_senders_[address.interface] = std::make_unique<inject::NdpSender>(address.interface);
+        }
+    }
     addresses_ = std::make_unique<takeover::NetlinkAddressManager>();
     hooks_ = std::make_unique<takeover::DirectoryHookRunner>(loop_, config_.hooks_dir, config_.hook_timeout_ns,
                                                              [](const std::string& line) { log_info(line); });
@@ -232,6 +241,10 @@ void Daemon::setup() {
     edges.arp_for = [this](const std::string& interface) -> inject::ArpTransmitter* {
         auto found = arp_senders_.find(interface);
         return found == arp_senders_.end() ? nullptr : found->second.get();
+    };
+    edges.ndp_for = [this](const std::string& interface) -> inject::NdpTransmitter* {
+        auto found = ndp_senders_.find(interface);
+        return found == ndp_senders_.end() ? nullptr : found->second.get();
     };
     edges.addresses = addresses_.get();
     edges.hooks = hooks_.get();

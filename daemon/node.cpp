@@ -1,6 +1,9 @@
 #include "fo/daemon/node.hpp"
 
+#include <set>
+
 #include "fo/wire/arp.hpp"
+#include "fo/wire/ipv6.hpp"
 #include "node_events.hpp"
 
 namespace fo::daemon {
@@ -10,12 +13,41 @@ constexpr int kReleasedRepeats = 3;
 constexpr std::int64_t kSecondarySkewIntervals = 10;
 constexpr std::uint16_t kEtherTypeArp = 0x0806;
 
-role::RoleConfig role_config(const Config& config, std::uint32_t node_id) {
+/// The role machine keys claims by a 32-bit address: IPv4 addresses by
+/// their value, IPv6 ones by a key no IPv4 service address uses.
+std::map<wire::Ipv6Address, std::uint32_t> ipv6_claim_keys(const Config& config) {
+    std::set<std::uint32_t> used;
+    for (const auto& address : config.addresses) {
+        if (!address.ipv6) {
+            used.insert(address.address.value);
+        }
+    }
+    std::map<wire::Ipv6Address, std::uint32_t> keys;
+    std::uint32_t next = 1;
+    for (const auto& address : config.addresses) {
+        if (address.ipv6 && keys.count(*address.ipv6) == 0) {
+            while (used.count(next) != 0) {
+                ++next;
+            }
+            keys[*address.ipv6] = next++;
+        }
+    }
+    return keys;
+}
+
+role::RoleConfig role_config(const Config& config, std::uint32_t node_id,
+                             const std::map<wire::Ipv6Address, std::uint32_t>& ipv6_keys) {
     role::RoleConfig out;
     out.role = config.role;
     out.node_id = node_id;
     for (const auto& address : config.addresses) {
-        out.addresses.push_back(address.address.value);
+        if (address.ipv6) {
+            const std::uint32_t key = ipv6_keys.at(*address.ipv6);
+            out.addresses.push_back(key);
+            out.address_names[key] = address.address_text();
+        } else {
+            out.addresses.push_back(address.address.value);
+        }
     }
     out.manual_failback = config.failback == FailbackPolicy::manual;
     out.failback_hold_down_ns = config.failback_hold_down_ns;
@@ -54,7 +86,8 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
     detector_ = std::make_unique<detector::PeerDetector>(detector_config, start_ns, log);
     intake_ = std::make_unique<detector::BeatIntake>(*detector_, identity_.node_id, identity_.boot_epoch, links_.size(),
                                                      config_.port, identity_.keyring);
-    role_ = std::make_unique<role::RoleMachine>(role_config(config_, identity_.node_id), log);
+    ipv6_keys_ = ipv6_claim_keys(config_);
+    role_ = std::make_unique<role::RoleMachine>(role_config(config_, identity_.node_id, ipv6_keys_), log);
     if (edges_.events != nullptr) {  // first: a change is published before anything reacts to it
         publish_state_changes(*detector_, *role_, *edges_.events);
         hook_tap_ = std::make_unique<HookRunnerTap>(*edges_.hooks, *edges_.events);
@@ -94,6 +127,7 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
     takeover_ = std::make_unique<takeover::TakeoverController>(takeover_config, *edges_.addresses, *edges_.hooks,
                                                                *edges_.notifier, edges_.arp_for, *edges_.scheduler, log,
                                                                edges_.monotonic_clock);
+    takeover_->set_ndp_for(edges_.ndp_for);
 
     const inject::BeatEmitter::Identity emitter_identity{identity_.node_id, identity_.boot_epoch, config_.role,
                                                          static_cast<std::uint32_t>(config_.interval_ns / 1000)};
@@ -143,6 +177,12 @@ void Node::on_frame(std::size_t link, std::span<const std::uint8_t> frame, std::
         }
         return;
     }
+    if (frame.size() >= wire::kEthernetHeaderSize &&
+        ((frame[12] << 8) | frame[13]) ==
+            wire::kEtherTypeIpv6) {  // NOLINT(readability-magic-numbers): EtherType offset
+        on_neighbor_discovery(link, frame, arrival_ns);
+        return;
+    }
     const std::uint64_t accepted_before = intake_->accepted();
     const std::uint64_t failures_before = authentication_failures();
     intake_->on_frame(link, frame, arrival_ns);
@@ -161,6 +201,27 @@ void Node::on_frame(std::size_t link, std::span<const std::uint8_t> frame, std::
             edges_.logger("authentication failures: " + text);
         }
         edges_.notifier->notify("authentication failures", text);
+    }
+}
+
+void Node::on_neighbor_discovery(std::size_t link, std::span<const std::uint8_t> frame, std::int64_t arrival_ns) {
+    // IPv6's ARP: an advertisement for a service address (an answer to our
+    // DAD probe, or another holder's announcement), or another node's DAD
+    // probe for it (RFC 4862 5.4.3: it is claiming the address too).
+    std::optional<wire::Ipv6Address> claimed;
+    std::optional<wire::MacAddress> from;
+    if (auto advert = wire::decode_neighbor_advert_frame(frame)) {
+        claimed = advert->target;
+        from = advert->ethernet.source;
+    } else if (auto solicit = wire::decode_neighbor_solicit_frame(frame); solicit && solicit->is_dad_probe()) {
+        claimed = solicit->target;
+        from = solicit->ethernet.source;
+    }
+    if (!claimed || (link < edges_.link_macs.size() && *from == edges_.link_macs[link])) {
+        return;
+    }
+    if (const auto key = ipv6_keys_.find(*claimed); key != ipv6_keys_.end()) {
+        role_->on_claim(key->second, arrival_ns);
     }
 }
 

@@ -17,6 +17,9 @@ std::string build_filter_expression(const FilterSpec& spec) {
     if (spec.include_arp) {
         expression += " or (arp" + not_ours + ")";
     }
+    if (spec.include_ndp) {
+        expression += " or (icmp6 and (ip6[40] == 135 or ip6[40] == 136)" + not_ours + ")";
+    }
     if (spec.include_adverts) {
         expression += " or (ip proto 112" + not_ours + ") or (ip6 proto 112" + not_ours + ")";
         if (spec.include_arp) {

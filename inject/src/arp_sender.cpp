@@ -1,20 +1,16 @@
 #include "fo/inject/arp_sender.hpp"
 
 #include <arpa/inet.h>
-#include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <stdexcept>
+#include <optional>
 #include <string>
 
 #include "fo/wire/arp.hpp"
 #include "libnet_context.hpp"
+#include "packet_socket.hpp"
 
 namespace fo::inject {
 
@@ -23,32 +19,11 @@ struct LibnetArpSender::State {
         : context(injection_mode == InjectionMode::link ? LIBNET_LINK : LIBNET_NONE, interface),
           mode(injection_mode),
           source_mac(injection_mode == InjectionMode::link ? context.hardware_address() : given_mac) {
-        if (mode != InjectionMode::link) {
-            return;
-        }
-        // A takeover announces up to thousands of addresses back to back:
-        // one cached packet socket and interface index, where libnet_write
-        // asks the kernel for the index (an ioctl) on every frame.
-        const unsigned index = if_nametoindex(interface.c_str());
-        packet_fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);  // protocol 0: sends only, receives nothing
-        if (index == 0 || packet_fd < 0) {
-            const std::string why = std::strerror(errno);
-            if (packet_fd >= 0) {
-                ::close(packet_fd);
-            }
-            throw std::runtime_error("ARP sender on " + interface + ": " + why);
-        }
-        link_address.sll_family = AF_PACKET;
-        link_address.sll_protocol = htons(ETHERTYPE_ARP);
-        link_address.sll_ifindex = static_cast<int>(index);
-        link_address.sll_halen = ETHER_ADDR_LEN;
-        interface_name = interface;
-    }
-    ~State() {
-        if (packet_fd >= 0) {
-            ::close(packet_fd);
+        if (mode == InjectionMode::link) {
+            packet.emplace(interface, ETHERTYPE_ARP);
         }
     }
+    ~State() = default;
     State(const State&) = delete;
     State& operator=(const State&) = delete;
     State(State&&) = delete;
@@ -59,9 +34,7 @@ struct LibnetArpSender::State {
     wire::MacAddress source_mac;
     libnet_ptag_t arp_tag = 0;
     libnet_ptag_t ethernet_tag = 0;
-    int packet_fd = -1;
-    sockaddr_ll link_address{};
-    std::string interface_name;
+    std::optional<detail::PacketSocket> packet;  // link mode
 };
 
 LibnetArpSender::LibnetArpSender(const std::string& interface, InjectionMode mode, wire::MacAddress source_mac)
@@ -86,26 +59,7 @@ bool LibnetArpSender::send_frame(const wire::ArpFrame& frame) {
     State& s = *state_;
     if (s.mode == InjectionMode::link) {
         const auto bytes = wire::encode_arp_frame(frame);
-        sockaddr_ll destination = s.link_address;
-        std::memcpy(destination.sll_addr, frame.ethernet_destination.octets.data(), ETHER_ADDR_LEN);
-        const auto send = [&] {
-            return ::sendto(s.packet_fd, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&destination),
-                            sizeof destination) >= 0;
-        };
-        bool sent = send();
-        if (!sent && (errno == ENXIO || errno == ENODEV)) {
-            // The interface was re-created under the same name: a new index.
-            const unsigned index = if_nametoindex(s.interface_name.c_str());
-            if (index != 0) {
-                s.link_address.sll_ifindex = static_cast<int>(index);
-                destination.sll_ifindex = static_cast<int>(index);
-                sent = send();
-            }
-        }
-        if (!sent) {
-            last_error_ = std::string("sendto: ") + std::strerror(errno);
-        }
-        return sent;
+        return s.packet->send(bytes, frame.ethernet_destination, last_error_);
     }
     // build_only (benchmarks): libnet builds and assembles the frame.
     const std::uint32_t sender_ip = htonl(frame.sender_ip.value);

@@ -217,7 +217,8 @@ bool RoleMachine::addresses_in_use(const PeerView& peer, std::string& who) const
         // Staleness counts in probes, not time: a late timer must not make a
         // holder that answered our previous probe look gone.
         if (claimed_at > peer.last_beat_ns + interval && claimed_at >= previous_probe_ns_) {
-            who = wire::Ipv4Address{address}.to_string();
+            const auto name = config_.address_names.find(address);
+            who = name != config_.address_names.end() ? name->second : wire::Ipv4Address{address}.to_string();
             return true;
         }
     }
@@ -262,7 +263,7 @@ void RoleMachine::try_acquire(const std::string& reason, bool handover, const Pe
         if (!in_use_notified_) {
             in_use_notified_ = true;
             notify("peer silent but the address is still in use",
-                   who + " answered ARP after the peer's last beat; not taking it over");
+                   who + " answered ARP or NDP after the peer's last beat; not taking it over");
         }
         return;
     }

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -41,6 +42,27 @@ struct NetlinkAddressManager::Socket {
 };
 
 namespace {
+/// The address in network byte order, as netlink carries it.
+struct AddressBytes {
+    int family = AF_INET;
+    std::array<std::uint8_t, 16> octets{};
+    std::size_t size = 4;
+    [[nodiscard]] std::string key() const { return {octets.begin(), octets.begin() + static_cast<long>(size)}; }
+};
+
+AddressBytes bytes_of(const ServiceAddress& address) {
+    AddressBytes bytes;
+    if (address.ipv6) {
+        bytes.family = AF_INET6;
+        bytes.octets = address.ipv6->octets;
+        bytes.size = bytes.octets.size();
+        return bytes;
+    }
+    const std::uint32_t network_order = htonl(address.address.value);
+    std::memcpy(bytes.octets.data(), &network_order, sizeof network_order);
+    return bytes;
+}
+
 struct AddrDeleter {
     void operator()(rtnl_addr* addr) const { rtnl_addr_put(addr); }
 };
@@ -57,11 +79,11 @@ AddrBuilt build(const ServiceAddress& address) {
         return built;
     }
     built.addr.reset(rtnl_addr_alloc());
-    const std::uint32_t network_order = htonl(address.address.value);
-    nl_addr* local = nl_addr_build(AF_INET, &network_order, sizeof network_order);
+    const AddressBytes bytes = bytes_of(address);
+    nl_addr* local = nl_addr_build(bytes.family, bytes.octets.data(), bytes.size);
     nl_addr_set_prefixlen(local, address.prefix_length);
     rtnl_addr_set_ifindex(built.addr.get(), static_cast<int>(index));
-    rtnl_addr_set_family(built.addr.get(), AF_INET);
+    rtnl_addr_set_family(built.addr.get(), bytes.family);
     rtnl_addr_set_local(built.addr.get(), local);
     nl_addr_put(local);
     return built;
@@ -115,17 +137,18 @@ void append_request(std::vector<std::uint8_t>& out, bool adding, const ServiceAd
                     const std::string& label, std::uint32_t seq) {
     const std::size_t start = out.size();
     out.resize(start + NLMSG_SPACE(sizeof(ifaddrmsg)), 0);
+    const AddressBytes bytes = bytes_of(address);
     ifaddrmsg message{};
-    message.ifa_family = AF_INET;
+    message.ifa_family = static_cast<unsigned char>(bytes.family);
     message.ifa_prefixlen = static_cast<unsigned char>(address.prefix_length);
     message.ifa_flags = adding ? IFA_F_NODAD : 0;
     message.ifa_scope = RT_SCOPE_UNIVERSE;
     message.ifa_index = index;
     std::memcpy(out.data() + start + NLMSG_HDRLEN, &message, sizeof message);
-    const std::uint32_t network_order = htonl(address.address.value);
-    put_attribute(out, IFA_LOCAL, &network_order, sizeof network_order);
-    put_attribute(out, IFA_ADDRESS, &network_order, sizeof network_order);
-    if (adding && !label.empty() && label.size() < IFNAMSIZ) {
+    put_attribute(out, IFA_LOCAL, bytes.octets.data(), bytes.size);
+    put_attribute(out, IFA_ADDRESS, bytes.octets.data(), bytes.size);
+    // IPv6 addresses have no label (inet6_rtm_newaddr ignores it).
+    if (adding && !address.ipv6 && !label.empty() && label.size() < IFNAMSIZ) {
         put_attribute(out, IFA_LABEL, label.c_str(), label.size() + 1);
     }
     nlmsghdr header{};
@@ -259,7 +282,7 @@ bool NetlinkAddressManager::add(const ServiceAddress& address, const std::string
     }
     // No DAD: the address must answer at once (keepalived does the same).
     rtnl_addr_set_flags(built.addr.get(), IFA_F_NODAD);
-    if (!label.empty()) {
+    if (!label.empty() && !address.ipv6) {
         rtnl_addr_set_label(built.addr.get(), label.c_str());
     }
     const int status = rtnl_addr_add(socket_->handle, built.addr.get(), NLM_F_REPLACE);
@@ -295,24 +318,25 @@ std::vector<bool> NetlinkAddressManager::present_all(const std::vector<ServiceAd
         return found;
     }
     // (interface index, address) -> the list positions that ask for it.
-    std::map<std::pair<unsigned, std::uint32_t>, std::vector<std::size_t>> wanted;
+    std::map<std::pair<unsigned, std::string>, std::vector<std::size_t>> wanted;
     std::map<std::string, unsigned> indexes;
     for (std::size_t i = 0; i < addresses.size(); ++i) {
         auto [entry, inserted] = indexes.try_emplace(addresses[i].interface, 0);
         if (inserted) {
             entry->second = if_nametoindex(addresses[i].interface.c_str());
         }
-        wanted[{entry->second, addresses[i].address.value}].push_back(i);
+        wanted[{entry->second, bytes_of(addresses[i]).key()}].push_back(i);
     }
     for (nl_object* object = nl_cache_get_first(cache); object != nullptr; object = nl_cache_get_next(object)) {
         auto* addr = reinterpret_cast<rtnl_addr*>(object);
         nl_addr* local = rtnl_addr_get_local(addr);
-        if (rtnl_addr_get_family(addr) != AF_INET || local == nullptr || nl_addr_get_len(local) != 4) {
+        const int family = rtnl_addr_get_family(addr);
+        if ((family != AF_INET && family != AF_INET6) || local == nullptr) {
             continue;
         }
-        std::uint32_t network_order = 0;
-        std::memcpy(&network_order, nl_addr_get_binary_addr(local), 4);
-        const auto match = wanted.find({static_cast<unsigned>(rtnl_addr_get_ifindex(addr)), ntohl(network_order)});
+        const auto* begin = static_cast<const char*>(nl_addr_get_binary_addr(local));
+        const std::string key(begin, begin + nl_addr_get_len(local));
+        const auto match = wanted.find({static_cast<unsigned>(rtnl_addr_get_ifindex(addr)), key});
         if (match != wanted.end()) {
             for (const std::size_t i : match->second) {
                 found[i] = true;

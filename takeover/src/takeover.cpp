@@ -36,7 +36,7 @@ std::map<std::string, std::string> TakeoverController::environment(const std::st
     std::string addresses;
     std::string interfaces;
     for (const ServiceAddress& address : config_.addresses) {
-        addresses += (addresses.empty() ? "" : " ") + address.address.to_string();
+        addresses += (addresses.empty() ? "" : " ") + address.address_text();
         interfaces += (interfaces.empty() ? "" : " ") + address.interface;
     }
     return {{"FAILOVER_ACTION", action},
@@ -61,7 +61,7 @@ void TakeoverController::record(HookPhase phase, const std::vector<HookResult>& 
 void TakeoverController::run_test(const std::string& action, const std::string& reason,
                                   std::function<void(bool)> next) {
     const std::vector<std::string> arguments{
-        action, config_.addresses.empty() ? std::string() : config_.addresses.front().address.to_string()};
+        action, config_.addresses.empty() ? std::string() : config_.addresses.front().address_text()};
     hooks_.start(HookPhase::test, arguments, environment(action),
                  [this, action, reason, next = std::move(next)](const std::vector<HookResult>& results) {
                      record(HookPhase::test, results);
@@ -85,7 +85,7 @@ void TakeoverController::run_test(const std::string& action, const std::string& 
 void TakeoverController::run_hooks(HookPhase phase, const std::string& action, std::function<void()> next) {
     std::vector<std::string> arguments{action};
     for (const ServiceAddress& address : config_.addresses) {
-        arguments.push_back(address.address.to_string());
+        arguments.push_back(address.address_text());
     }
     hooks_.start(phase, arguments, environment(action),
                  [this, phase, next = std::move(next)](const std::vector<HookResult>& results) {
@@ -208,6 +208,18 @@ void TakeoverController::send_announcement(std::size_t index) {
         return;
     }
     const ServiceAddress& address = config_.addresses[index];
+    if (address.ipv6) {
+        inject::NdpTransmitter* ndp = ndp_for_ ? ndp_for_(address.interface) : nullptr;
+        if (ndp == nullptr) {
+            return;
+        }
+        if (ndp->send_unsolicited_advert(*address.ipv6)) {
+            ++counters_.garps_sent;
+        } else {
+            logger_("unsolicited neighbor advertisement on " + address.interface + ": " + ndp->last_error());
+        }
+        return;
+    }
     inject::ArpTransmitter* arp = arp_for_(address.interface);
     if (arp == nullptr) {
         return;
@@ -224,6 +236,13 @@ void TakeoverController::send_announcement(std::size_t index) {
 }
 
 void TakeoverController::send_probe(const ServiceAddress& address) {
+    if (address.ipv6) {
+        inject::NdpTransmitter* ndp = ndp_for_ ? ndp_for_(address.interface) : nullptr;
+        if (ndp != nullptr && ndp->send_dad_probe(*address.ipv6)) {
+            ++counters_.probes_sent;
+        }
+        return;
+    }
     if (inject::ArpTransmitter* arp = arp_for_(address.interface)) {
         if (arp->send_probe(address.address)) {
             ++counters_.probes_sent;

@@ -27,6 +27,11 @@ check "malformed: every frame listed, with its drop reason or MAC verdict" \
       \"bad_ip_checksum\", \"ip_fragment\", \"other\", \"other\", \"bad_udp_length\", \"bad_udp_checksum\",
       \"payload_too_short\", \"bad_magic\", \"unknown_version\", \"bad_length\", \"unknown_message_type\",
       \"auth_missing\", \"bad_mac\"])'"
+check "ndp: DAD probe, resolution, unsolicited advertisement, a broken checksum" \
+  bash -c "set -o pipefail; $(declare -f decode); FO_PROBE='$FO_PROBE' DATA='$DATA' KEY='$KEY' decode ndp.pcap | jq -e '
+     [.frames[] | .drop_reason // .kind] == [\"neighbor_solicit\", \"neighbor_solicit\", \"neighbor_advert\",
+      \"bad_icmpv6_checksum\"] and .frames[0].neighbor_solicit.dad and (.frames[1].neighbor_solicit.dad | not) and
+     .frames[0].neighbor_solicit.target == \"2001:db8::100\" and .frames[2].neighbor_advert.override'"
 check "arp: the five kinds" \
   bash -c "set -o pipefail; $(declare -f decode); FO_PROBE='$FO_PROBE' DATA='$DATA' KEY='$KEY' decode arp.pcap | jq -e '[.frames[].arp.type] ==
      [\"gratuitous-request\", \"gratuitous-reply\", \"probe\", \"request\", \"reply\"]'"

@@ -165,4 +165,21 @@ class FakeArpTransmitter final : public inject::ArpTransmitter {
     Journal& journal_;
 };
 
+class FakeNdpTransmitter final : public inject::NdpTransmitter {
+  public:
+    explicit FakeNdpTransmitter(Journal& journal) : journal_(journal) {}
+    bool send_unsolicited_advert(const wire::Ipv6Address& address) override {
+        journal_.push_back("na " + address.to_string());
+        return true;
+    }
+    bool send_dad_probe(const wire::Ipv6Address& address) override {
+        journal_.push_back("probe " + address.to_string());
+        return true;
+    }
+    [[nodiscard]] std::string last_error() const override { return ""; }
+
+  private:
+    Journal& journal_;
+};
+
 }  // namespace fo::testing

@@ -9,6 +9,7 @@
 #include "fo/wire/advert.hpp"
 #include "fo/wire/arp.hpp"
 #include "fo/wire/heartbeat.hpp"
+#include "fo/wire/ndp.hpp"
 #include "fo/wire/replay_guard.hpp"
 
 namespace {
@@ -45,6 +46,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto neighbor = fo::wire::decode_neighbor_advert_frame(frame);
     if (neighbor) {
         (void)neighbor->target.to_string();
+        (void)fo::wire::encode_neighbor_advert(neighbor.value());
+    }
+    auto solicit = fo::wire::decode_neighbor_solicit_frame(frame);
+    if (solicit) {
+        (void)solicit->is_dad_probe();
+        (void)fo::wire::solicited_node_address(solicit->target).to_string();
+        (void)fo::wire::encode_neighbor_solicit(solicit.value());
     }
     auto arp = fo::wire::decode_arp_frame(frame);
     if (arp) {

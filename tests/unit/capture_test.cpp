@@ -10,6 +10,7 @@
 #include "fo/capture/pcap_writer.hpp"
 #include "fo/probe/beat_watch.hpp"
 #include "fo/wire/arp.hpp"
+#include "fo/wire/ipv6.hpp"
 
 namespace fo::capture {
 namespace {
@@ -119,6 +120,26 @@ TEST(BpfFilter, AdvertsAddProtocol112ForBothFamilies) {
               "(ip and udp dst port 1694) or (ip proto 112) or (ip6 proto 112)");
     EXPECT_EQ(build_filter_expression(FilterSpec{1694, std::nullopt, true, true}),
               "(ip and udp dst port 1694) or (arp) or (ip proto 112) or (ip6 proto 112) or (icmp6 and ip6[40] == 136)");
+}
+
+// A service link with an IPv6 address: the other holders' advertisements and
+// DAD probes pass (not our own), ICMPv6 echo does not.
+TEST(BpfFilter, NdpPassesSolicitationsAndAdvertisementsButNotOurs) {
+    const wire::MacAddress own{{0x02, 0, 0, 0, 0, 1}};
+    const wire::MacAddress other{{0x02, 0, 0, 0, 0, 2}};
+    const auto target = wire::Ipv6Address::parse("2001:db8::100").value();
+    FilterSpec spec{1694, own, true};
+    spec.include_ndp = true;
+    const OfflineFilter filter(build_filter_expression(spec));
+    EXPECT_TRUE(filter.matches(wire::encode_neighbor_advert(wire::make_unsolicited_advert(other, target))));
+    EXPECT_TRUE(filter.matches(wire::encode_neighbor_solicit(wire::make_dad_probe(other, target))));
+    EXPECT_FALSE(filter.matches(wire::encode_neighbor_solicit(wire::make_dad_probe(own, target))));
+    auto echo = wire::encode_neighbor_solicit(wire::make_dad_probe(other, target));
+    echo[wire::kEthernetHeaderSize + wire::kIpv6HeaderSize] = wire::kIcmpv6EchoRequest;
+    EXPECT_FALSE(filter.matches(echo));
+    spec.include_ndp = false;
+    EXPECT_FALSE(OfflineFilter(build_filter_expression(spec))
+                     .matches(wire::encode_neighbor_solicit(wire::make_dad_probe(other, target))));
 }
 
 // The captures of real keepalived and ucarp runs (make_vrrp_carp_capture.sh):

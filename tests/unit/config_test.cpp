@@ -37,6 +37,10 @@ peer = "broadcast"
 interface = "eth0"
 address = "198.51.100.100/24"
 
+[[address]]
+interface = "eth1"
+address = "2001:db8::100/64"
+
 [garp]
 repeat = 5
 interval_ms = 200
@@ -80,10 +84,17 @@ TEST(Config, ParsesEveryKey) {
     EXPECT_FALSE(config.links[0].broadcast);
     EXPECT_EQ(config.links[1].interface, "eth1");
     EXPECT_TRUE(config.links[1].broadcast);
-    ASSERT_EQ(config.addresses.size(), 1U);
+    ASSERT_EQ(config.addresses.size(), 2U);
     EXPECT_EQ(config.addresses[0].interface, "eth0");
     EXPECT_EQ(config.addresses[0].address.to_string(), "198.51.100.100");
     EXPECT_EQ(config.addresses[0].prefix_length, 24);
+    EXPECT_FALSE(config.addresses[0].is_ipv6());
+    // Mixed families in one pair: the IPv6 address keeps its family and prefix.
+    EXPECT_EQ(config.addresses[1].interface, "eth1");
+    ASSERT_TRUE(config.addresses[1].is_ipv6());
+    EXPECT_EQ(config.addresses[1].text(), "2001:db8::100/64");
+    EXPECT_EQ(config.addresses[1].ipv6->octets[15], 0x00);
+    EXPECT_EQ(config.addresses[1].ipv6->octets[14], 0x01);
     EXPECT_EQ(config.garp.repeat, 5);
     EXPECT_EQ(config.garp.interval_ns, 200'000'000);
     EXPECT_EQ(config.garp.refresh_interval_ns, 60'000'000'000);

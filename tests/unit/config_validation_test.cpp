@@ -107,6 +107,25 @@ INSTANTIATE_TEST_SUITE_P(
              "f.toml:19: key 'probe.addresses_per_period': must be between 1 and 65536"},
         Case{"probe_sample_negative", std::string(kBase) + "\n[probe]\naddresses_per_period = -3\n",
              "f.toml:19: key 'probe.addresses_per_period': must be between 1 and 65536"},
+        Case{"ipv6_no_prefix", with("198.51.100.100/24", "2001:db8::100"),
+             "f.toml:16: key 'address[0].address': '2001:db8::100' has no /PREFIX (write it as ADDRESS/PREFIX, "
+             "e.g. 2001:db8::100/64)"},
+        Case{"ipv6_prefix_too_long", with("198.51.100.100/24", "2001:db8::100/129"),
+             "f.toml:16: key 'address[0].address': '2001:db8::100/129' is not ADDRESS/PREFIX (IPv4 /1 to /32, IPv6 "
+             "/1 to /128)"},
+        Case{"ipv6_not_an_address", with("198.51.100.100/24", "2001:db8:::100/64"),
+             "f.toml:16: key 'address[0].address': '2001:db8:::100/64' is not ADDRESS/PREFIX (IPv4 /1 to /32, IPv6 "
+             "/1 to /128)"},
+        Case{"ipv6_link_local", with("198.51.100.100/24", "fe80::100/64"),
+             "f.toml:16: key 'address[0].address': fe80::100 cannot be a service address (unspecified, loopback, "
+             "multicast, link-local or IPv4-mapped)"},
+        Case{"ipv6_multicast", with("198.51.100.100/24", "ff02::1/64"),
+             "f.toml:16: key 'address[0].address': ff02::1 cannot be a service address (unspecified, loopback, "
+             "multicast, link-local or IPv4-mapped)"},
+        Case{"ipv6_twice",
+             std::string(kBase) + "\n[[address]]\ninterface = \"eth1\"\naddress = \"2001:db8::100/64\"\n" +
+                 "\n[[address]]\ninterface = \"eth0\"\naddress = \"2001:db8:0::100/64\"\n",
+             "f.toml:24: key 'address[2].address': 2001:db8::100 is already address[1]"},
         Case{"probe_unknown_key", std::string(kBase) + "\n[probe]\nrate = 5\n",
              "f.toml:19: key 'probe.rate': unknown key"}),
     [](const ::testing::TestParamInfo<Case>& param) { return std::string(param.param.name); });

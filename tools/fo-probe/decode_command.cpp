@@ -79,6 +79,27 @@ void describe_neighbor_advert(const wire::NeighborAdvert& advert, nlohmann::json
            advert.ethernet.source.to_string() + " " + advert.source.to_string() + " for " + advert.target.to_string();
 }
 
+/// An IPv6 neighbor solicitation: decoded, or dropped for a reason of its own.
+bool neighbor_solicit_related(const wire::DecodeResult<wire::NeighborSolicit>& solicit) {
+    return solicit || solicit.reason() == wire::DropReason::bad_neighbor_solicit ||
+           solicit.reason() == wire::DropReason::bad_icmpv6_checksum;
+}
+
+void describe_neighbor_solicit(const wire::NeighborSolicit& solicit, nlohmann::json& entry, std::string& text) {
+    entry["kind"] = "neighbor_solicit";
+    entry["neighbor_solicit"] = {
+        {"target", solicit.target.to_string()},
+        {"source_mac", solicit.ethernet.source.to_string()},
+        {"source_ip", solicit.source.to_string()},
+        {"destination_ip", solicit.destination.to_string()},
+        {"source_link_mac",
+         solicit.has_source_mac ? nlohmann::json(solicit.source_mac.to_string()) : nlohmann::json(nullptr)},
+        {"dad", solicit.is_dad_probe()}};
+    text = std::string("ns ") + (solicit.is_dad_probe() ? "dad" : "resolve") + " " +
+           solicit.ethernet.source.to_string() + " " + solicit.source.to_string() + " for " +
+           solicit.target.to_string();
+}
+
 /// The fields of a VRRP or CARP advert, as JSON and as one text line.
 void describe_advert(const wire::Advertisement& advert, nlohmann::json& entry, std::string& text) {
     const wire::AdvertEnvelope& envelope = wire::envelope_of(advert);
@@ -179,6 +200,15 @@ class Decoder final : public capture::PacketHandler {
                 entry["kind"] = "dropped";
                 entry["drop_reason"] = wire::to_string(neighbor.reason());
                 text_ = "DROPPED " + std::string(wire::to_string(neighbor.reason()));
+            }
+        } else if (auto solicit = wire::decode_neighbor_solicit_frame(packet.data);
+                   unrelated(heartbeat.reason()) && neighbor_solicit_related(solicit)) {
+            if (solicit) {
+                describe_neighbor_solicit(solicit.value(), entry, text_);
+            } else {
+                entry["kind"] = "dropped";
+                entry["drop_reason"] = wire::to_string(solicit.reason());
+                text_ = "DROPPED " + std::string(wire::to_string(solicit.reason()));
             }
         } else if (unrelated(heartbeat.reason()) && arp.reason() == wire::DropReason::not_arp) {
             entry["kind"] = "other";

@@ -19,35 +19,22 @@
 #include "fo/runtime/process.hpp"
 #include "fo/wire/arp.hpp"
 #include "fo/wire/icmp_echo.hpp"
+#include "outage_loop.hpp"
 
 namespace fo::probe {
 
 namespace {
 
-constexpr int kPacketsPerRead = 512;
 constexpr double kMaximumRateHz = 20'000;
-constexpr double kUntilRecoveredLimitS = 300;  // --until-recovered without --duration
-constexpr std::int64_t kRecoveryCheckNs = 50'000'000;
-constexpr std::int64_t kReplyGraceNs = 100'000'000;  // replies still in flight when we stop
 
 /// Sends the probes as the client's own stack would route them (through its
 /// ARP cache: what clients see): ICMP echo on a raw socket, or UDP datagrams
 /// to an echo service.
 class EchoSocket {
   public:
-    EchoSocket(const std::string& interface, wire::Ipv4Address target, std::uint16_t udp_port) {
-        fd_ = udp_port == 0 ? socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP)
-                            : socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd_ < 0) {
-            throw std::runtime_error(std::string("probe socket (ICMP needs root or CAP_NET_RAW): ") +
-                                     std::strerror(errno));
-        }
-        if (setsockopt(fd_, SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(), static_cast<socklen_t>(interface.size())) !=
-            0) {
-            const std::string error = std::strerror(errno);
-            close(fd_);
-            throw std::runtime_error("cannot bind to " + interface + ": " + error);
-        }
+    EchoSocket(const std::string& interface, wire::Ipv4Address target, std::uint16_t udp_port)
+        : fd_(open_probe_socket(AF_INET, udp_port == 0 ? SOCK_RAW : SOCK_DGRAM, udp_port == 0 ? IPPROTO_ICMP : 0,
+                                interface, "probe socket (ICMP needs root or CAP_NET_RAW)")) {
         destination_.sin_family = AF_INET;
         destination_.sin_addr.s_addr = htonl(target.value);
         destination_.sin_port = htons(udp_port);
@@ -118,7 +105,10 @@ class ReplyHandler final : public capture::PacketHandler {
 int run_outage(const OutageOptions& options) {
     const auto target = wire::Ipv4Address::parse(options.target);
     if (!target) {
-        runtime::log_error("--target '" + options.target + "' is not an IPv4 address");
+        if (const auto target6 = wire::Ipv6Address::parse(options.target)) {
+            return run_outage_ipv6(options, *target6);  // outage_ipv6.cpp
+        }
+        runtime::log_error("--target '" + options.target + "' is not an IPv4 or IPv6 address");
         return 2;
     }
     if (options.rate_hz <= 0 || options.rate_hz > kMaximumRateHz) {
@@ -159,61 +149,12 @@ int run_outage(const OutageOptions& options) {
 
     OutageAnalyzer analyzer(period_ns);
     ReplyHandler handler(analyzer, *target, identifier, echo.local_port());
-    runtime::EventLoop loop;
-    std::uint64_t next_index = 1;
-    std::uint64_t send_errors = 0;
-    bool stopping = false;
-    const auto drain = [&] {
-        int count = 0;
-        for (int round = 0; round < 64; ++round) {
-            if (source->read_waiting(handler, kPacketsPerRead, count) != capture::PacketSource::ReadStatus::ok ||
-                count < kPacketsPerRead) {
-                break;
-            }
-        }
-    };
-    loop.watch_readable(source->selectable_fd(), drain);
-    const auto stop_after_grace = [&] {
-        if (stopping) {
-            return;
-        }
-        stopping = true;
-        loop.add_timer(kReplyGraceNs, 0, [&](std::uint64_t) { loop.stop(); });
-    };
-    loop.add_timer(0, period_ns, [&](std::uint64_t) {
-        if (stopping) {
-            return;
-        }
-        const std::uint64_t index = next_index++;
-        analyzer.on_probe_sent(index, runtime::realtime_ns());
-        if (!echo.send(options.udp_port == 0 ? wire::encode_echo_request(identifier, index)
-                                             : wire::encode_udp_probe(identifier, index))) {
-            ++send_errors;  // e.g. no ARP answer yet for the target: a lost probe, as for any client
-        }
-        if (!arp.send_frame(arp_probe)) {
-            ++send_errors;
-        }
+    run_probe_loop(*source, handler, options, period_ns, analyzer, [&](std::uint64_t index) {
+        // A failed send (e.g. no ARP answer yet for the target) is a lost probe, as for any client.
+        (void)echo.send(options.udp_port == 0 ? wire::encode_echo_request(identifier, index)
+                                              : wire::encode_udp_probe(identifier, index));
+        (void)arp.send_frame(arp_probe);
     });
-    const double limit_s =
-        options.duration_s > 0 ? options.duration_s : (options.until_recovered ? kUntilRecoveredLimitS : 0);
-    if (limit_s > 0) {
-        loop.add_timer(static_cast<std::int64_t>(limit_s * 1e9), 0, [&](std::uint64_t) { stop_after_grace(); });
-    }
-    if (options.until_recovered) {
-        const auto streak =
-            std::max<std::uint64_t>(static_cast<std::uint64_t>(options.recovered_after_s * options.rate_hz), 1);
-        loop.add_timer(kRecoveryCheckNs, kRecoveryCheckNs, [&, streak](std::uint64_t) {
-            if (analyzer.recovered(streak, runtime::realtime_ns() - kReplyGraceNs)) {
-                stop_after_grace();
-            }
-        });
-    }
-    loop.on_signal(SIGINT, stop_after_grace);
-    loop.on_signal(SIGTERM, stop_after_grace);
-    runtime::log_info("probing " + target->to_string() + " on " + options.interface + " at " +
-                      std::to_string(static_cast<int>(options.rate_hz)) + "/s");
-    loop.run();
-    drain();
 
     // Probes of the last grace period may still have been answered after we
     // stopped listening; judge only those sent before it.

@@ -42,8 +42,9 @@ int run_watch(const WatchOptions& options) {
     if (!load_optional_key(options.key_file, key)) {
         return 2;
     }
-    const std::string filter =
-        capture::build_filter_expression(capture::FilterSpec{options.port, std::nullopt, options.arp, true});
+    capture::FilterSpec spec{options.port, std::nullopt, options.arp, true};
+    spec.include_ndp = options.arp;  // DAD probes and advertisements of IPv6 service addresses
+    const std::string filter = capture::build_filter_expression(spec);
     std::unique_ptr<capture::PacketSource> source;
     if (!options.read_file.empty()) {
         source = capture::open_capture_file(options.read_file, filter);

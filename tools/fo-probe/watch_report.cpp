@@ -286,6 +286,17 @@ nlohmann::json watch_report_json(const BeatWatch& watch, const WatchOptions& opt
               silent_router ? nlohmann::json(ms_between(silent_router->sender->last_ns, event.timestamp_ns))
                             : nlohmann::json(nullptr)}});
     }
+    report["neighbor_solicits"] = nlohmann::json::array();
+    report["neighbor_solicits_dropped"] = watch.neighbor_solicits_dropped();
+    for (const NeighborSolicitEvent& event : watch.neighbor_solicits()) {
+        const wire::NeighborSolicit& solicit = event.solicit;
+        report["neighbor_solicits"].push_back({{"time_ns", event.timestamp_ns},
+                                               {"target", solicit.target.to_string()},
+                                               {"source_mac", solicit.ethernet.source.to_string()},
+                                               {"source_ip", solicit.source.to_string()},
+                                               {"destination_ip", solicit.destination.to_string()},
+                                               {"dad", solicit.is_dad_probe()}});
+    }
     report["capture"] = {{"received", capture.received}, {"dropped_by_kernel", capture.dropped_by_kernel}};
     return report;
 }
@@ -335,6 +346,10 @@ std::string watch_report_text(const BeatWatch& watch, double elapsed_s, const Ca
                                     router_name(silent_router->router) + ")"
                               : std::string()) +
                "\n";
+    }
+    for (const NeighborSolicitEvent& event : watch.neighbor_solicits()) {
+        out += std::string("ns ") + (event.solicit.is_dad_probe() ? "dad" : "resolve") + " from " +
+               event.solicit.ethernet.source.to_string() + " for " + event.solicit.target.to_string() + "\n";
     }
     if (watch.arp_events_dropped() > 0) {
         out += "arp: " + std::to_string(watch.arp_events_dropped()) + " more not listed (list full at " +

@@ -2,6 +2,24 @@
 
 namespace fo::probe {
 
+bool BeatWatch::on_neighbor_solicit(std::span<const std::uint8_t> frame, std::int64_t timestamp_ns) {
+    auto solicit = wire::decode_neighbor_solicit_frame(frame);
+    if (solicit) {
+        if (neighbor_solicits_.size() < kMaxOtherArpEvents) {
+            neighbor_solicits_.push_back(NeighborSolicitEvent{timestamp_ns, solicit.value()});
+        } else {
+            ++neighbor_solicits_dropped_;
+        }
+        return true;
+    }
+    if (solicit.reason() == wire::DropReason::bad_neighbor_solicit ||
+        solicit.reason() == wire::DropReason::bad_icmpv6_checksum) {
+        drops_.count(solicit.reason());
+        return true;
+    }
+    return false;
+}
+
 void BeatWatch::on_frame(std::span<const std::uint8_t> frame, std::int64_t timestamp_ns) {
     ++frames_seen_;
     auto parsed = wire::parse_heartbeat_frame(frame, port_);
@@ -29,6 +47,9 @@ void BeatWatch::on_frame(std::span<const std::uint8_t> frame, std::int64_t times
             if (neighbor.reason() == wire::DropReason::bad_neighbor_advert ||
                 neighbor.reason() == wire::DropReason::bad_icmpv6_checksum) {
                 drops_.count(neighbor.reason());
+                return;
+            }
+            if (on_neighbor_solicit(frame, timestamp_ns)) {
                 return;
             }
         }

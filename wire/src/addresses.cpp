@@ -1,5 +1,7 @@
 #include "fo/wire/addresses.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <cstdio>
 
@@ -72,6 +74,26 @@ std::optional<Ipv4Address> Ipv4Address::parse(std::string_view dotted_quad) {
 std::string Ipv4Address::to_string() const {
     return std::to_string((value >> 24U) & 0xFFU) + "." + std::to_string((value >> 16U) & 0xFFU) + "." +
            std::to_string((value >> 8U) & 0xFFU) + "." + std::to_string(value & 0xFFU);
+}
+
+std::optional<Ipv6Address> Ipv6Address::parse(std::string_view text) {
+    // inet_pton wants a terminated string; longer text is never an address.
+    constexpr std::size_t kLongestText = INET6_ADDRSTRLEN;
+    if (text.empty() || text.size() >= kLongestText) {
+        return std::nullopt;
+    }
+    const std::string terminated(text);
+    Ipv6Address address;
+    if (inet_pton(AF_INET6, terminated.c_str(), address.octets.data()) != 1) {
+        return std::nullopt;
+    }
+    return address;
+}
+
+std::string Ipv6Address::to_string() const {
+    std::array<char, INET6_ADDRSTRLEN> text{};
+    inet_ntop(AF_INET6, octets.data(), text.data(), text.size());
+    return text.data();
 }
 
 }  // namespace fo::wire

@@ -46,6 +46,8 @@ std::string_view to_string(DropReason reason) {
         case DropReason::bad_neighbor_advert: return "bad_neighbor_advert";
         case DropReason::bad_icmpv6_checksum: return "bad_icmpv6_checksum";
         case DropReason::unknown_key_id: return "unknown_key_id";
+        case DropReason::not_neighbor_solicit: return "not_neighbor_solicit";
+        case DropReason::bad_neighbor_solicit: return "bad_neighbor_solicit";
     }
     return "unknown";
 }

@@ -1,28 +1,12 @@
 #include "fo/wire/ipv6.hpp"
 
-#include <arpa/inet.h>
-
-#include <algorithm>
-
 #include "fo/wire/byte_reader.hpp"
-#include "fo/wire/checksum.hpp"
 
 namespace fo::wire {
 
 namespace {
 constexpr std::uint8_t kIpVersion6 = 6;
-constexpr std::uint32_t kFlagRouter = 0x80000000U;  // RFC 4861 4.4
-constexpr std::uint32_t kFlagSolicited = 0x40000000U;
-constexpr std::uint32_t kFlagOverride = 0x20000000U;
-constexpr std::uint8_t kOptionTargetLinkLayer = 2;  // RFC 4861 4.6.1
-constexpr std::size_t kOptionUnit = 8;              // option length is in units of 8 bytes
 }  // namespace
-
-std::string Ipv6Address::to_string() const {
-    char text[INET6_ADDRSTRLEN] = {};
-    inet_ntop(AF_INET6, octets.data(), text, sizeof text);
-    return text;
-}
 
 IpAddress IpAddress::from(Ipv4Address address) {
     IpAddress out;
@@ -78,58 +62,38 @@ DecodeResult<Ipv6Packet> decode_ipv6_frame(std::span<const std::uint8_t> frame) 
     return packet;
 }
 
-DecodeResult<NeighborAdvert> decode_neighbor_advert_frame(std::span<const std::uint8_t> frame) {
+std::vector<std::uint8_t> encode_echo6_request(std::uint16_t identifier, std::uint64_t probe_index) {
+    constexpr std::size_t kSize = 16;  // type, code, checksum, identifier, sequence, the index
+    std::vector<std::uint8_t> packet(kSize);
+    ByteWriter writer(packet);
+    writer.write_u8(kIcmpv6EchoRequest);
+    writer.write_u8(0);
+    writer.write_u16(0);  // the kernel's
+    writer.write_u16(identifier);
+    writer.write_u16(static_cast<std::uint16_t>(probe_index & 0xFFFFU));
+    writer.write_u64(probe_index);
+    return packet;
+}
+
+DecodeResult<Echo6Reply> decode_echo6_reply_frame(std::span<const std::uint8_t> frame) {
     auto ip = decode_ipv6_frame(frame);
     if (!ip) {
         return ip.reason();
     }
-    ByteReader reader(ip->payload);
+    ByteReader icmp(ip->payload);
     std::uint8_t type = 0;
-    std::uint8_t code = 0;
-    std::uint16_t checksum = 0;
-    if (ip->next_header != kIpProtocolIcmpv6 || !reader.read_u8(type) || type != kIcmpv6NeighborAdvert) {
-        return DropReason::not_neighbor_advert;
+    Echo6Reply reply;
+    if (ip->next_header != kIpProtocolIcmpv6 || !icmp.read_u8(type) || type != kIcmpv6EchoReply) {
+        return DropReason::not_ip;  // "not ours"
     }
-    if (ip->hop_limit != kNeighborDiscoveryHopLimit) {
-        return DropReason::bad_neighbor_advert;
+    if (!icmp.skip(3) || !icmp.read_u16(reply.identifier) || !icmp.skip(2) || !icmp.read_u64(reply.probe_index)) {
+        return DropReason::payload_too_short;
     }
-    const std::uint32_t pseudo = ipv6_pseudo_header_sum(
-        ip->source, ip->destination, static_cast<std::uint32_t>(ip->payload.size()), kIpProtocolIcmpv6);
-    if (checksum_finish(checksum_partial(ip->payload, pseudo)) != 0) {
-        return DropReason::bad_icmpv6_checksum;
-    }
-    std::uint32_t flags = 0;
-    NeighborAdvert advert;
-    if (!reader.read_u8(code) || code != 0 || ip->payload.size() < kNeighborAdvertMinSize ||
-        !reader.read_u16(checksum) || !reader.read_u32(flags) || !reader.read_bytes(advert.target.octets)) {
-        return DropReason::bad_neighbor_advert;
-    }
-    advert.ethernet = ip->ethernet;
-    advert.source = ip->source;
-    advert.destination = ip->destination;
-    advert.router = (flags & kFlagRouter) != 0;
-    advert.solicited = (flags & kFlagSolicited) != 0;
-    advert.override_flag = (flags & kFlagOverride) != 0;
-    // Options: only the target link-layer address is read; a zero length is invalid (7.1.2).
-    std::uint8_t option_type = 0;
-    std::uint8_t option_length = 0;
-    while (reader.read_u8(option_type) && reader.read_u8(option_length)) {
-        if (option_length == 0) {
-            return DropReason::bad_neighbor_advert;
-        }
-        const std::size_t body = option_length * kOptionUnit - 2;
-        if (option_type == kOptionTargetLinkLayer && body >= advert.target_mac.octets.size()) {
-            std::span<const std::uint8_t> option;
-            if (!reader.take(body, option)) {
-                return DropReason::bad_neighbor_advert;
-            }
-            std::copy_n(option.begin(), advert.target_mac.octets.size(), advert.target_mac.octets.begin());
-            advert.has_target_mac = true;
-        } else if (!reader.skip(body)) {
-            return DropReason::bad_neighbor_advert;
-        }
-    }
-    return advert;
+    // No checksum check, as for IPv4 echo replies: the probe index is all we
+    // need, and a sender may leave the checksum to its NIC (offload).
+    reply.source_mac = ip->ethernet.source;
+    reply.source = ip->source;
+    return reply;
 }
 
 std::uint32_t ipv6_pseudo_header_sum(const Ipv6Address& source, const Ipv6Address& destination,

@@ -19,6 +19,10 @@ struct FilterSpec {
     /// With include_arp too: IPv6 neighbor advertisements (ICMPv6 type 136
     /// right after the fixed header), which announce VRRPv3 IPv6 takeovers.
     bool include_adverts = false;
+    /// IPv6 neighbor discovery (ICMPv6 right after the fixed header, type
+    /// 135 or 136): another holder's advertisements and DAD probes, the
+    /// IPv6 side of include_arp (service links with IPv6 addresses).
+    bool include_ndp = false;
 };
 
 /// The pcap-filter(7) expression for our frames.

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -29,6 +30,7 @@ struct NodeEdges {
     std::vector<inject::HeartbeatTransmitter*> transmitters;  // one per configured link, in order
     std::vector<wire::MacAddress> link_macs;                  // ours, per link: ARP from them is not a claim
     takeover::TakeoverController::ArpFor arp_for;
+    takeover::TakeoverController::NdpFor ndp_for;  // IPv6 service addresses' announcements and probes
     takeover::AddressManager* addresses = nullptr;
     takeover::HookRunner* hooks = nullptr;
     takeover::Notifier* notifier = nullptr;
@@ -117,6 +119,7 @@ class Node {
     };
 
     [[nodiscard]] std::uint64_t authentication_failures() const;
+    void on_neighbor_discovery(std::size_t link, std::span<const std::uint8_t> frame, std::int64_t arrival_ns);
     void run_actions(std::int64_t now);
     [[nodiscard]] std::int64_t clock_now() const;
     void send_released();
@@ -132,6 +135,7 @@ class Node {
     std::unique_ptr<detector::BeatIntake> intake_;
     std::unique_ptr<role::RoleMachine> role_;
     std::unique_ptr<takeover::TakeoverController> takeover_;
+    std::map<wire::Ipv6Address, std::uint32_t> ipv6_keys_;  // IPv6 service address -> the role machine's claim key
     std::unique_ptr<inject::BeatEmitter> emitter_;
     std::unique_ptr<takeover::HealthMonitor> health_;
     bool health_started_ = false;  // the checks start at the first decide()

@@ -30,4 +30,15 @@ class ArpTransmitter {
     [[nodiscard]] virtual std::string last_error() const = 0;
 };
 
+/// IPv6's counterpart of ArpTransmitter on one interface: unsolicited
+/// neighbor advertisements (RFC 4861 7.2.6) and duplicate address detection
+/// probes (RFC 4862 5.4.2).
+class NdpTransmitter {
+  public:
+    virtual ~NdpTransmitter() = default;
+    virtual bool send_unsolicited_advert(const wire::Ipv6Address& address) = 0;
+    virtual bool send_dad_probe(const wire::Ipv6Address& address) = 0;
+    [[nodiscard]] virtual std::string last_error() const = 0;
+};
+
 }  // namespace fo::inject

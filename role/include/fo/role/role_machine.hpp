@@ -29,6 +29,8 @@ struct RoleConfig {
     wire::Role role = wire::Role::primary;
     std::uint32_t node_id = 0;
     std::vector<std::uint32_t> addresses;  // service IPv4 addresses (host order); empty: a pure watcher
+    /// Keys in `addresses` that are not IPv4 addresses (IPv6 ones: Node's keys), by their text.
+    std::map<std::uint32_t, std::string> address_names;
     bool manual_failback = false;
     std::int64_t failback_hold_down_ns = 0;
     std::int64_t interval_ns = 100'000'000;

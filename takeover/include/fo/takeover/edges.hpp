@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fo/wire/addresses.hpp"
@@ -13,10 +14,22 @@
 namespace fo::takeover {
 
 struct ServiceAddress {
+    ServiceAddress() = default;
+    ServiceAddress(std::string interface_name, wire::Ipv4Address ipv4, int prefix = 32)
+        : interface(std::move(interface_name)), address(ipv4), prefix_length(prefix) {}
+    ServiceAddress(std::string interface_name, const wire::Ipv6Address& address6, int prefix)
+        : interface(std::move(interface_name)), prefix_length(prefix), ipv6(address6) {}
+
     std::string interface;
-    wire::Ipv4Address address;
+    wire::Ipv4Address address;  // when ipv6 is unset
     int prefix_length = 32;
-    [[nodiscard]] std::string text() const { return address.to_string() + "/" + std::to_string(prefix_length); }
+    /// Set: an IPv6 address (`address` unused), announced by unsolicited
+    /// neighbor advertisements and probed by DAD solicitations.
+    std::optional<wire::Ipv6Address> ipv6;
+    [[nodiscard]] bool is_ipv6() const { return ipv6.has_value(); }
+    /// The address alone: "198.51.100.10" or "2001:db8::100".
+    [[nodiscard]] std::string address_text() const { return ipv6 ? ipv6->to_string() : address.to_string(); }
+    [[nodiscard]] std::string text() const { return address_text() + "/" + std::to_string(prefix_length); }
 };
 
 /// Adds and removes service addresses (netlink in production).

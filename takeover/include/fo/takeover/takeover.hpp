@@ -44,8 +44,8 @@ struct TakeoverCounters {
     std::uint64_t vetoed = 0;
     std::uint64_t hook_failures = 0;
     std::uint64_t address_errors = 0;
-    std::uint64_t garps_sent = 0;
-    std::uint64_t probes_sent = 0;
+    std::uint64_t garps_sent = 0;     // announcements: gratuitous ARPs, and unsolicited NAs for IPv6 addresses
+    std::uint64_t probes_sent = 0;    // RFC 5227 ARP probes, and DAD solicitations for IPv6 addresses
     std::uint64_t hooks_refused = 0;  // not run: insecure owner or permissions (HookResult::refused)
 };
 
@@ -58,6 +58,7 @@ struct TakeoverCounters {
 class TakeoverController {
   public:
     using ArpFor = std::function<inject::ArpTransmitter*(const std::string& interface)>;
+    using NdpFor = std::function<inject::NdpTransmitter*(const std::string& interface)>;
     using Logger = std::function<void(const std::string&)>;
     using Done = std::function<void(bool)>;
 
@@ -65,6 +66,9 @@ class TakeoverController {
     /// adding addresses; without it the pacer counts only its own timers.
     TakeoverController(TakeoverConfig config, AddressManager& addresses, HookRunner& hooks, Notifier& notifier,
                        ArpFor arp_for, Scheduler& scheduler, Logger logger, GarpPacer::Clock clock = {});
+
+    /// IPv6 addresses are announced and probed through these (unset: not at all).
+    void set_ndp_for(NdpFor ndp_for) { ndp_for_ = std::move(ndp_for); }
 
     /// Test (a non-zero exit vetoes), PreAcq, addresses (one batch, in
     /// config order; each announced as soon as it is added, through the
@@ -112,6 +116,7 @@ class TakeoverController {
     HookRunner& hooks_;
     Notifier& notifier_;
     ArpFor arp_for_;
+    NdpFor ndp_for_;
     Scheduler& scheduler_;
     Logger logger_;
     bool holding_ = false;

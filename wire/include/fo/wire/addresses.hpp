@@ -36,4 +36,17 @@ struct Ipv4Address {
     auto operator<=>(const Ipv4Address&) const = default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 bug
 };
 
+/// An IPv6 address, network byte order.
+struct Ipv6Address {
+    std::array<std::uint8_t, 16> octets{};
+
+    /// RFC 4291 2.2 text (via inet_pton); nullopt on anything else (no zone, no prefix).
+    static std::optional<Ipv6Address> parse(std::string_view text);
+    [[nodiscard]] bool is_unspecified() const { return *this == Ipv6Address{}; }
+    [[nodiscard]] bool is_multicast() const { return octets[0] == 0xFF; }  // RFC 4291 2.7
+    /// RFC 5952 text (via inet_ntop).
+    [[nodiscard]] std::string to_string() const;
+    auto operator<=>(const Ipv6Address&) const = default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 bug
+};
+
 }  // namespace fo::wire

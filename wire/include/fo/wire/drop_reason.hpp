@@ -55,9 +55,12 @@ enum class DropReason : std::uint8_t {
     bad_neighbor_advert,  // RFC 4861 7.1.2: hop limit not 255, code not 0, shorter than 24 bytes
     bad_icmpv6_checksum,  // RFC 4443 2.3: over the IPv6 pseudo-header and the message
     unknown_key_id,       // heartbeat: signed with a key id we do not hold (wire/keyring.hpp)
+    // IPv6 neighbor solicitations (wire/ndp.hpp), the IPv6 counterpart of the RFC 5227 ARP probe.
+    not_neighbor_solicit,  // not ICMPv6 (next header 58) type 135
+    bad_neighbor_solicit,  // RFC 4861 7.1.1: hop limit, code, length, multicast target, options
 };
 
-inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::unknown_key_id) + 1;
+inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::bad_neighbor_solicit) + 1;
 
 std::string_view to_string(DropReason reason);
 

@@ -5,23 +5,17 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "fo/wire/addresses.hpp"
 #include "fo/wire/drop_reason.hpp"
+#include "fo/wire/ndp.hpp"
 #include "fo/wire/udp_frame.hpp"
 
 namespace fo::wire {
 
 inline constexpr std::uint16_t kEtherTypeIpv6 = 0x86DD;
 inline constexpr std::size_t kIpv6HeaderSize = 40;  // RFC 8200 section 3
-
-struct Ipv6Address {
-    std::array<std::uint8_t, 16> octets{};
-
-    /// RFC 5952 text (via inet_ntop).
-    [[nodiscard]] std::string to_string() const;
-    auto operator<=>(const Ipv6Address&) const = default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 bug
-};
 
 /// An IPv4 or IPv6 address, for decoders that accept both families.
 struct IpAddress {
@@ -49,29 +43,24 @@ struct Ipv6Packet {
 /// bad_ipv6_header (version not 6, payload length past the frame).
 DecodeResult<Ipv6Packet> decode_ipv6_frame(std::span<const std::uint8_t> frame);
 
-inline constexpr std::uint8_t kIpProtocolIcmpv6 = 58;
-inline constexpr std::uint8_t kIcmpv6NeighborAdvert = 136;       // RFC 4861 section 4.4
-inline constexpr std::uint8_t kNeighborDiscoveryHopLimit = 255;  // RFC 4861 section 7.1.2
-inline constexpr std::size_t kNeighborAdvertMinSize = 24;        // RFC 4861 7.1.2: ICMP length 24 or more
+inline constexpr std::uint8_t kIcmpv6EchoRequest = 128;  // RFC 4443 4.1
+inline constexpr std::uint8_t kIcmpv6EchoReply = 129;    // RFC 4443 4.2
 
-/// An ICMPv6 neighbor advertisement (RFC 4861 4.4): the IPv6 announcement
-/// that plays gratuitous ARP's part (unsolicited, override set, 7.2.6).
-struct NeighborAdvert {
-    EthernetHeader ethernet;
+/// An ICMPv6 echo request for a raw ICMPv6 socket, whose kernel fills in the
+/// checksum (RFC 3542 3.1); the data carries the probe index.
+std::vector<std::uint8_t> encode_echo6_request(std::uint16_t identifier, std::uint64_t probe_index);
+
+struct Echo6Reply {
+    MacAddress source_mac;
     Ipv6Address source;
-    Ipv6Address destination;
-    Ipv6Address target;
-    bool router = false;
-    bool solicited = false;
-    bool override_flag = false;
-    bool has_target_mac = false;  // a Target Link-Layer Address option (type 2) was present
-    MacAddress target_mac;
+    std::uint16_t identifier = 0;
+    std::uint64_t probe_index = 0;
 };
 
-/// decode_ipv6_frame, then not_neighbor_advert (next header not 58 or type
-/// not 136), then RFC 4861 7.1.2 in order: bad_neighbor_advert (hop limit
-/// 255), bad_icmpv6_checksum, bad_neighbor_advert (code 0, length >= 24).
-DecodeResult<NeighborAdvert> decode_neighbor_advert_frame(std::span<const std::uint8_t> frame);
+/// An Ethernet frame holding an ICMPv6 echo reply whose data starts with a
+/// probe index: the IPv6 checks, then not_ip for "not ICMPv6 echo reply",
+/// payload_too_short (the checksum is not checked, as for IPv4 echo replies).
+DecodeResult<Echo6Reply> decode_echo6_reply_frame(std::span<const std::uint8_t> frame);
 
 /// One's-complement partial sum of the RFC 8200 section 8.1 pseudo-header.
 std::uint32_t ipv6_pseudo_header_sum(const Ipv6Address& source, const Ipv6Address& destination,

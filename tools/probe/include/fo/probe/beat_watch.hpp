@@ -51,6 +51,13 @@ struct NeighborAdvertEvent {
     wire::NeighborAdvert advert;
 };
 
+/// One IPv6 neighbor solicitation seen on the wire (a DAD probe: a node
+/// about to claim the target).
+struct NeighborSolicitEvent {
+    std::int64_t timestamp_ns = 0;
+    wire::NeighborSolicit solicit;
+};
+
 /// Feeds captured frames through the decoder, the MAC check and the replay
 /// guard in that order, and keeps per-sender figures. Pure: no capture here.
 ///
@@ -76,6 +83,9 @@ class BeatWatch {
     /// kMaxOtherArpEvents), and those seen after that.
     [[nodiscard]] const std::vector<NeighborAdvertEvent>& neighbor_adverts() const { return neighbor_adverts_; }
     [[nodiscard]] std::uint64_t neighbor_adverts_dropped() const { return neighbor_adverts_dropped_; }
+    /// IPv6 neighbor solicitations, oldest first, up to kMaxOtherArpEvents; those seen after that.
+    [[nodiscard]] const std::vector<NeighborSolicitEvent>& neighbor_solicits() const { return neighbor_solicits_; }
+    [[nodiscard]] std::uint64_t neighbor_solicits_dropped() const { return neighbor_solicits_dropped_; }
     /// ARP frames seen after the list was full.
     [[nodiscard]] std::uint64_t arp_events_dropped() const { return arp_events_dropped_; }
     /// Frames that failed the MAC check and claimed a sender we had no verified frame of (forgeries,
@@ -94,6 +104,9 @@ class BeatWatch {
     static constexpr std::size_t kMaxSenders = 256;
 
   private:
+    /// True when the frame was a neighbor solicitation (kept or counted as a drop).
+    bool on_neighbor_solicit(std::span<const std::uint8_t> frame, std::int64_t timestamp_ns);
+
     std::uint16_t port_;
     const wire::AuthKey* key_;
     wire::ReplayGuard replay_guard_;
@@ -107,6 +120,8 @@ class BeatWatch {
     AdvertWatch adverts_;
     std::vector<NeighborAdvertEvent> neighbor_adverts_;
     std::uint64_t neighbor_adverts_dropped_ = 0;
+    std::vector<NeighborSolicitEvent> neighbor_solicits_;
+    std::uint64_t neighbor_solicits_dropped_ = 0;
 };
 
 }  // namespace fo::probe
