@@ -4,9 +4,13 @@
 // the target from a MAC and a link-local address of our own (no host uses
 // them, so no host's cache changes for anything it talks to; not the DAD
 // form: a DAD probe for a service address is a claim to the failover
-// daemons), and every advertisement for the target, solicited (the
-// holder's answer) or not (a new holder's announcement), counted as that
-// MAC's claim, as ARP replies are for IPv4.
+// daemons), and every advertisement for the target: a solicited one (the
+// holder's answer to our solicitation) counts as that MAC's claim, as ARP
+// replies do for IPv4 (two MACs answering one solicitation: two owners); an
+// unsolicited one (a new holder's announcement, RFC 4861 7.2.6) is listed as
+// gratuitous ARPs are. An announcement is not an answer: the old holder's
+// answer to the solicitation just before its release and the new holder's
+// announcement just after can fall in one probe period.
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -72,8 +76,12 @@ class Reply6Handler final : public capture::PacketHandler {
         }
         auto advert = wire::decode_neighbor_advert_frame(packet.data);
         if (advert && advert->target == target_) {
-            analyzer_.on_arp_reply(advert->has_target_mac ? advert->target_mac : advert->ethernet.source,
-                                   packet.timestamp_ns);
+            const wire::MacAddress from = advert->has_target_mac ? advert->target_mac : advert->ethernet.source;
+            if (advert->solicited) {
+                analyzer_.on_arp_reply(from, packet.timestamp_ns);
+            } else {
+                analyzer_.on_gratuitous_arp(from, packet.timestamp_ns);
+            }
         }
     }
 
