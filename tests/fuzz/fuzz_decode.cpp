@@ -9,6 +9,7 @@
 #include "fo/wire/advert.hpp"
 #include "fo/wire/arp.hpp"
 #include "fo/wire/heartbeat.hpp"
+#include "fo/wire/icmp_echo.hpp"
 #include "fo/wire/ndp.hpp"
 #include "fo/wire/replay_guard.hpp"
 
@@ -43,6 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)fo::wire::decode_vrrp_frame(frame);
     (void)fo::wire::decode_carp_frame(frame);
     (void)fo::wire::decode_ipv6_frame(frame);
+    (void)fo::wire::decode_udp6_echo_reply_frame(frame, 40000);
     auto neighbor = fo::wire::decode_neighbor_advert_frame(frame);
     if (neighbor) {
         (void)neighbor->target.to_string();

@@ -80,4 +80,38 @@ DecodeResult<EchoReply> decode_udp_echo_reply_frame(std::span<const std::uint8_t
     return reply;
 }
 
+DecodeResult<Echo6Reply> decode_udp6_echo_reply_frame(std::span<const std::uint8_t> frame, std::uint16_t local_port) {
+    auto ip = decode_ipv6_frame(frame);
+    if (!ip) {
+        return ip.reason();
+    }
+    if (ip->next_header != kIpProtocolUdp) {
+        return DropReason::not_udp;
+    }
+    ByteReader udp(ip->payload);
+    std::uint16_t source_port = 0;
+    std::uint16_t destination_port = 0;
+    std::uint16_t udp_length = 0;
+    // RFC 768: the length covers header and data, all of the IPv6 payload.
+    if (!udp.read_u16(source_port) || !udp.read_u16(destination_port) || !udp.read_u16(udp_length) || !udp.skip(2) ||
+        udp_length < kUdpHeaderSize || udp_length != ip->payload.size()) {
+        return DropReason::bad_udp_length;
+    }
+    if (destination_port != local_port) {
+        return DropReason::wrong_port;
+    }
+    ByteReader reader(ip->payload.subspan(kUdpHeaderSize, udp_length - kUdpHeaderSize));
+    std::uint64_t marker = 0;
+    Echo6Reply reply;
+    if (!reader.read_u64(marker) || !reader.read_u16(reply.identifier) || !reader.read_u64(reply.probe_index)) {
+        return DropReason::payload_too_short;
+    }
+    if (marker != kUdpProbeMarker) {
+        return DropReason::bad_magic;
+    }
+    reply.source_mac = ip->ethernet.source;
+    reply.source = ip->source;
+    return reply;
+}
+
 }  // namespace fo::wire

@@ -6,6 +6,7 @@
 
 #include "fo/wire/addresses.hpp"
 #include "fo/wire/drop_reason.hpp"
+#include "fo/wire/ipv6.hpp"
 
 namespace fo::wire {
 
@@ -41,5 +42,11 @@ std::vector<std::uint8_t> encode_udp_probe(std::uint16_t identifier, std::uint64
 
 /// An Ethernet frame holding the echo of our UDP probe, sent to `local_port`.
 DecodeResult<EchoReply> decode_udp_echo_reply_frame(std::span<const std::uint8_t> frame, std::uint16_t local_port);
+
+/// The same over IPv6: the IPv6 checks (decode_ipv6_frame), then not_udp
+/// (next header not UDP, RFC 8200 section 4: extension headers are not
+/// walked), bad_udp_length, wrong_port, payload_too_short, bad_magic. The
+/// checksum is not checked, as for IPv4 echo replies (offload).
+DecodeResult<Echo6Reply> decode_udp6_echo_reply_frame(std::span<const std::uint8_t> frame, std::uint16_t local_port);
 
 }  // namespace fo::wire
