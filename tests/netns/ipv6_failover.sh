@@ -4,7 +4,9 @@
 #  1. the primary holds both; the client reaches 2001:db8::100 and its
 #     neighbor entry holds the primary's MAC;
 #  2. pull both of the primary's cables: the secondary takes over, the
-#     client's ICMPv6 outage is measured by fo-probe outage, and the
+#     client's ICMPv6 outage is measured by fo-probe outage, and so is its
+#     UDP outage over IPv6 (--udp, `fo-probe echo` in both servers' namespaces,
+#     with a --plot picture whose caption agrees with the JSON), and the
 #     secondary's unsolicited neighbor advertisements move the client's
 #     entry to the secondary's MAC with no solicitation from the client;
 #  3. plug them back: clean failback, never both holding (status) nor two
@@ -66,12 +68,21 @@ fo_check "the client gets an ICMPv6 echo reply from the service address" echo6
 fo_check "client's neighbor entry holds the primary's MAC" test "$(client_entry)" == "$primary_mac"
 
 echo "== 2. pull both of the primary's cables: the NA moves the client's entry"
+# The UDP echo service (RFC 862) on both servers, answering from the service address.
+fo_spawn "$primary" "$W/echo-primary" "$FO_PROBE" echo --port 7
+fo_spawn "$secondary" "$W/echo-secondary" "$FO_PROBE" echo --port 7
+fo_wait_for "IPv4 and IPv6" "$W/echo-primary.log" 10
+fo_wait_for "IPv4 and IPv6" "$W/echo-secondary.log" 10
 fo_spawn "$client" "$W/watch2" "$FO_PROBE" watch -i lan0 --arp --json
 watch=$FO_LAST_PID
 fo_wait_for "watching" "$W/watch2.log" 10
 fo_spawn "$client" "$W/outage2" "$FO_PROBE" outage -i lan0 -t "$SERVICE6" --until-recovered --duration 20 --json
 probe=$FO_LAST_PID
+fo_spawn "$client" "$W/udp2" "$FO_PROBE" outage -i lan0 -t "$SERVICE6" --udp 7 --until-recovered --duration 20 \
+  --json --plot "$W/udp2.svg"
+udp_probe=$FO_LAST_PID
 fo_wait_for "probing" "$W/outage2.log" 10
+fo_wait_for "probing" "$W/udp2.log" 10
 sleep 0.3 # a baseline of replies from the primary before the cut (not synchronisation)
 ip -n "$primary" link set priv0 down
 ip -n "$lan" link set p-lan down
@@ -83,6 +94,28 @@ fo_check "fo-probe: the answering MAC moved to the secondary" \
   jq -e ".owner_changes[-1].to == \"$secondary_mac\"" "$W/outage2.out"
 fo_check "fo-probe followed neighbor discovery (advertisements for the target counted)" \
   jq -e '.arp_replies > 0' "$W/outage2.out"
+fo_check "--until-recovered ends the UDP-over-IPv6 probe by itself" fo_wait_exit "$udp_probe" 20
+echo "   client saw (UDP over IPv6): $(jq -c '{outage_ms, probes_answered, replies_per_mac, owner_changes: [.owner_changes[].to]}' "$W/udp2.out")"
+fo_check "fo-probe --udp over IPv6: both servers' echo services answered, the secondary within 500 ms" \
+  jq -e ".outage_ms < 500 and .replies_per_mac[\"$primary_mac\"] > 50 and .replies_per_mac[\"$secondary_mac\"] > 50
+     and .owner_changes[-1].to == \"$secondary_mac\"" "$W/udp2.out"
+fo_check "the --plot picture of the IPv6 run is well-formed XML" \
+  /usr/bin/python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$W/udp2.svg"
+# The caption as outage_plot.sh reads it, from the parsed document.
+caption() {
+  /usr/bin/python3 - "$W/udp2.svg" "$W/udp2.out" <<'PY'
+import json, sys, xml.etree.ElementTree as E
+texts = {t.get("id"): "".join(t.itertext()) for t in E.parse(sys.argv[1]).iter("{http://www.w3.org/2000/svg}text")}
+report = json.load(open(sys.argv[2]))
+outage = texts["caption-outage"]
+assert outage.startswith("outage: ") and outage.endswith(" ms"), outage
+assert abs(float(outage.split()[1]) - report["outage_ms"]) < 0.0005, (outage, report["outage_ms"])
+owners = "owners: " + " -> ".join(c["to"] for c in report["owner_changes"])
+assert texts["caption-owners"] == owners, (texts["caption-owners"], owners)
+print("  ", outage, "|", owners)
+PY
+}
+fo_check "its caption's outage and owners equal the JSON report's" caption
 # No traffic from the client since its entry pointed at the primary: an
 # entry that now holds the secondary's MAC was moved by the advertisement.
 deadline=$((SECONDS + 2))

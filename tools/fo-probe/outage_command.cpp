@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "fo/capture/pcap_source.hpp"
 #include "fo/inject/arp_sender.hpp"
@@ -39,16 +40,7 @@ class EchoSocket {
         destination_.sin_addr.s_addr = htonl(target.value);
         destination_.sin_port = htons(udp_port);
         if (udp_port != 0) {
-            sockaddr_in local{};
-            local.sin_family = AF_INET;
-            socklen_t length = sizeof local;
-            if (bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
-                getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &length) != 0) {
-                const std::string error = std::strerror(errno);
-                close(fd_);
-                throw std::runtime_error("cannot bind the UDP probe socket: " + error);
-            }
-            local_port_ = ntohs(local.sin_port);
+            local_port_ = bind_ephemeral_port(fd_, AF_INET);
         }
     }
     [[nodiscard]] std::uint16_t local_port() const { return local_port_; }
@@ -104,10 +96,8 @@ class ReplyHandler final : public capture::PacketHandler {
 
 int run_outage(const OutageOptions& options) {
     const auto target = wire::Ipv4Address::parse(options.target);
-    if (!target) {
-        if (const auto target6 = wire::Ipv6Address::parse(options.target)) {
-            return run_outage_ipv6(options, *target6);  // outage_ipv6.cpp
-        }
+    const auto target6 = target ? std::nullopt : wire::Ipv6Address::parse(options.target);
+    if (!target && !target6) {
         runtime::log_error("--target '" + options.target + "' is not an IPv4 or IPv6 address");
         return 2;
     }
@@ -118,6 +108,9 @@ int run_outage(const OutageOptions& options) {
     if (!options.plot_file.empty() && !std::ofstream(options.plot_file, std::ios::app)) {
         runtime::log_error("--plot: cannot write " + options.plot_file);  // before measuring, not after
         return 2;
+    }
+    if (target6) {
+        return run_outage_ipv6(options, *target6);  // outage_ipv6.cpp
     }
     const auto period_ns = static_cast<std::int64_t>(1e9 / options.rate_hz);
     const auto identifier = static_cast<std::uint16_t>(getpid() & 0xFFFF);
@@ -156,68 +149,105 @@ int run_outage(const OutageOptions& options) {
         (void)arp.send_frame(arp_probe);
     });
 
-    // Probes of the last grace period may still have been answered after we
-    // stopped listening; judge only those sent before it.
-    const OutageReport report = analyzer.report(runtime::realtime_ns() - kReplyGraceNs);
-    if (options.json) {
-        std::cout << outage_report_json(report, options).dump(2) << std::endl;
-    } else {
-        std::cout << outage_report_text(report) << std::flush;
-    }
-    if (!options.plot_file.empty() &&
-        !write_outage_plot(report, analyzer.timeline(runtime::realtime_ns() - kReplyGraceNs), options)) {
-        return 1;
-    }
-    return 0;
+    return print_outage_report(analyzer, options);
 }
 
+namespace {
+
+/// A UDP socket of `family` on `port`, asking for the destination address
+/// of each datagram (IP_PKTINFO, RFC 3542 6.1 IPV6_RECVPKTINFO); -1 (errno
+/// set) when it cannot be had. The IPv6 one is IPv6 only: IPv4 keeps its own.
+int open_echo_socket(int family, std::uint16_t port) {
+    const int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    const int enable = 1;
+    sockaddr_storage local{};
+    socklen_t length = 0;
+    if (family == AF_INET6) {
+        auto& local6 = reinterpret_cast<sockaddr_in6&>(local);
+        local6.sin6_family = AF_INET6;
+        local6.sin6_port = htons(port);
+        length = sizeof local6;
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &enable, sizeof enable);
+        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &enable, sizeof enable);
+    } else {
+        auto& local4 = reinterpret_cast<sockaddr_in&>(local);
+        local4.sin_family = AF_INET;
+        local4.sin_port = htons(port);
+        length = sizeof local4;
+        setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &enable, sizeof enable);
+    }
+    if (bind(fd, reinterpret_cast<sockaddr*>(&local), length) != 0) {
+        const int error = errno;
+        close(fd);
+        errno = error;
+        return -1;
+    }
+    return fd;
+}
+
+/// Echoes what waits on `fd`, each answer from the address the datagram was
+/// sent to (the service address, not the interface's primary one): the
+/// packet info that came in goes back out.
+void echo_waiting(int fd) {
+    std::array<char, 2048> buffer{};
+    std::array<char, CMSG_SPACE(sizeof(in6_pktinfo))> control{};  // the larger of the two
+    for (int round = 0; round < 64; ++round) {
+        sockaddr_storage peer{};
+        iovec data{buffer.data(), buffer.size()};
+        msghdr message{};
+        message.msg_name = &peer;
+        message.msg_namelen = sizeof peer;
+        message.msg_iov = &data;
+        message.msg_iovlen = 1;
+        message.msg_control = control.data();
+        message.msg_controllen = control.size();
+        const ssize_t got = recvmsg(fd, &message, 0);
+        if (got < 0) {
+            break;
+        }
+        for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
+            if (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_PKTINFO) {
+                auto* info = reinterpret_cast<in_pktinfo*>(CMSG_DATA(header));
+                info->ipi_spec_dst = info->ipi_addr;
+                info->ipi_ifindex = 0;
+            }
+            // IPV6_PKTINFO goes back as it came: its address is the source,
+            // its interface the one a link-local peer is reached on.
+        }
+        data.iov_len = static_cast<std::size_t>(got);
+        (void)sendmsg(fd, &message, MSG_DONTWAIT);
+    }
+}
+
+}  // namespace
+
 int run_echo_server(std::uint16_t port) {
-    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    local.sin_port = htons(port);
-    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+    const int fd = open_echo_socket(AF_INET, port);
+    if (fd < 0) {
         runtime::log_error("echo: cannot bind UDP port " + std::to_string(port) + ": " + std::strerror(errno));
         return 1;
     }
-    // Answer from the address the datagram was sent to (the service address),
-    // not the interface's primary one: IP_PKTINFO in, the same out.
-    const int enable = 1;
-    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &enable, sizeof enable);
+    // IPv6 where the host has it; a host without it still serves IPv4.
+    const int fd6 = open_echo_socket(AF_INET6, port);
+    if (fd6 < 0) {
+        runtime::log_info("echo: no IPv6 on UDP port " + std::to_string(port) + ": " + std::strerror(errno));
+    }
     runtime::EventLoop loop;
-    loop.watch_readable(fd, [fd] {
-        std::array<char, 2048> buffer{};
-        std::array<char, CMSG_SPACE(sizeof(in_pktinfo))> control{};
-        for (int round = 0; round < 64; ++round) {
-            sockaddr_in peer{};
-            iovec data{buffer.data(), buffer.size()};
-            msghdr message{};
-            message.msg_name = &peer;
-            message.msg_namelen = sizeof peer;
-            message.msg_iov = &data;
-            message.msg_iovlen = 1;
-            message.msg_control = control.data();
-            message.msg_controllen = control.size();
-            const ssize_t got = recvmsg(fd, &message, 0);
-            if (got < 0) {
-                break;
-            }
-            for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
-                if (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_PKTINFO) {
-                    auto* info = reinterpret_cast<in_pktinfo*>(CMSG_DATA(header));
-                    info->ipi_spec_dst = info->ipi_addr;
-                    info->ipi_ifindex = 0;
-                }
-            }
-            data.iov_len = static_cast<std::size_t>(got);
-            (void)sendmsg(fd, &message, MSG_DONTWAIT);
-        }
-    });
+    loop.watch_readable(fd, [fd] { echo_waiting(fd); });
+    if (fd6 >= 0) {
+        loop.watch_readable(fd6, [fd6] { echo_waiting(fd6); });
+    }
     loop.on_signal(SIGINT, [&] { loop.stop(); });
     loop.on_signal(SIGTERM, [&] { loop.stop(); });
-    runtime::log_info("echoing UDP on port " + std::to_string(port));
+    runtime::log_info("echoing UDP on port " + std::to_string(port) + (fd6 >= 0 ? " (IPv4 and IPv6)" : " (IPv4)"));
     loop.run();
     close(fd);
+    if (fd6 >= 0) {
+        close(fd6);
+    }
     return 0;
 }
 

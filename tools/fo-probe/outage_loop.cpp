@@ -1,5 +1,6 @@
 #include "outage_loop.hpp"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <iostream>
 #include <stdexcept>
 
 #include "fo/runtime/clock.hpp"
@@ -32,6 +34,20 @@ int open_probe_socket(int family, int type, int protocol, const std::string& int
         throw std::runtime_error("cannot bind to " + interface + ": " + error);
     }
     return fd;
+}
+
+std::uint16_t bind_ephemeral_port(int fd, int family) {
+    sockaddr_storage local{};
+    local.ss_family = static_cast<sa_family_t>(family);
+    socklen_t length = family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&local), length) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) {
+        const std::string error = std::strerror(errno);
+        close(fd);
+        throw std::runtime_error("cannot bind the UDP probe socket: " + error);
+    }
+    return ntohs(family == AF_INET6 ? reinterpret_cast<const sockaddr_in6&>(local).sin6_port
+                                    : reinterpret_cast<const sockaddr_in&>(local).sin_port);
 }
 
 void run_probe_loop(capture::PacketSource& source, capture::PacketHandler& handler, const OutageOptions& options,
@@ -84,6 +100,22 @@ void run_probe_loop(capture::PacketSource& source, capture::PacketHandler& handl
                       std::to_string(static_cast<int>(options.rate_hz)) + "/s");
     loop.run();
     drain();
+}
+
+int print_outage_report(const OutageAnalyzer& analyzer, const OutageOptions& options) {
+    // Probes of the last grace period may still have been answered after we
+    // stopped listening; judge only those sent before it.
+    const std::int64_t settle_from_ns = runtime::realtime_ns() - kReplyGraceNs;
+    const OutageReport report = analyzer.report(settle_from_ns);
+    if (options.json) {
+        std::cout << outage_report_json(report, options).dump(2) << std::endl;
+    } else {
+        std::cout << outage_report_text(report) << std::flush;
+    }
+    if (!options.plot_file.empty() && !write_outage_plot(report, analyzer.timeline(settle_from_ns), options)) {
+        return 1;
+    }
+    return 0;
 }
 
 }  // namespace fo::probe
