@@ -75,7 +75,7 @@ if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >"$W/install.l
   echo "FAIL: apt-get install"
   exit 1
 fi
-for tool in /usr/sbin/heartbeatd /usr/sbin/failoverd /usr/sbin/foctl /usr/bin/fo-probe; do
+for tool in /usr/sbin/heartbeatd /usr/sbin/failoverd /usr/sbin/foctl /usr/sbin/fo-address /usr/bin/fo-probe; do
   fo_check "$tool --version: '$(basename "$tool") $VERSION (protocol N)'" \
     grep -qx "$(basename "$tool") $VERSION (protocol [0-9]*)" <("$tool" --version)
 done
@@ -101,7 +101,8 @@ fo_check "systemd-analyze verify: no finding (binaries and man pages found)" tes
 
 echo "== man -l on every installed page"
 pages=$(dpkg -L fastfailover | grep -E '^/usr/share/man/man[0-9]/.+\.[0-9]\.gz$')
-fo_check "five man pages installed" test "$(wc -l <<<"$pages")" -eq 5
+fo_check "six man pages installed" test "$(wc -l <<<"$pages")" -eq 6
+fo_check "the OCF agent installed, executable" test -x /usr/lib/ocf/resource.d/fastfailover/address
 for page in $pages; do
   fo_check "man -l $page renders, no warning" \
     bash -c "MANWIDTH=80 man --warnings -l '$page' 2>'$W/man.err' | grep -q 'SEE ALSO' && test ! -s '$W/man.err'"
