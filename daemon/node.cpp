@@ -117,7 +117,7 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
         }
         state.last_epoch = frame.beat.boot_epoch;
         state.last_sequence = std::max(state.last_sequence, frame.beat.sequence);
-        role_->on_peer_frame(frame.beat, arrival_ns);
+        role_->on_peer_frame(frame.beat, link, arrival_ns);
     });
 
     takeover::TakeoverConfig takeover_config;
@@ -249,6 +249,16 @@ void Node::emit(std::int64_t now) {
     emitter_->set_term(role_->term());
     emitter_->set_generation(static_cast<std::uint32_t>(role_->generation()));
     emitter_->emit(role_->outgoing_type());
+    report_sent();
+}
+
+void Node::report_sent() {
+    const auto& links = emitter_->links();
+    for (std::size_t i = 0; i < links.size(); ++i) {
+        if (links[i].sent > 0) {
+            role_->on_frame_sent(i, links[i].next_sequence - 1);
+        }
+    }
 }
 
 void Node::send_released() {
@@ -258,6 +268,7 @@ void Node::send_released() {
     for (int i = 0; i < kReleasedRepeats; ++i) {
         emitter_->emit(wire::MessageType::released);
     }
+    report_sent();
 }
 
 void Node::tick(std::int64_t now) {

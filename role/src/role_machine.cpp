@@ -93,7 +93,7 @@ void RoleMachine::set_hold(HoldState state, const std::string& reason) {
     log(std::string("role ") + std::string(wire::to_string(config_.role)) + ": " + std::string(to_string(hold_)) +
         " -> " + std::string(to_string(state)) + " reason=" + reason);
     hold_ = state;
-    ++generation_;
+    new_generation();
     outgoing_type_ = wire::MessageType::beat;
     // Messages heard before a change of ours are answered by it: a stale
     // "released" must not trigger a second takeover after we gave back.
@@ -106,7 +106,27 @@ void RoleMachine::set_hold(HoldState state, const std::string& reason) {
     }
 }
 
-void RoleMachine::on_peer_frame(const wire::Heartbeat& beat, std::int64_t now) {
+void RoleMachine::new_generation() {
+    ++generation_;
+    answer_from_sequence_.resize(sent_sequence_.size());
+    for (std::size_t link = 0; link < sent_sequence_.size(); ++link) {
+        answer_from_sequence_[link] = sent_sequence_[link] + 1;
+    }
+    answering_generation_.reset();
+}
+
+void RoleMachine::on_frame_sent(std::size_t link, std::uint64_t sequence) {
+    if (link >= sent_sequence_.size()) {
+        sent_sequence_.resize(link + 1, 0);
+    }
+    sent_sequence_[link] = std::max(sent_sequence_[link], sequence);
+}
+
+bool RoleMachine::peer_state_answers_us() const {
+    return answering_generation_.has_value() && answering_generation_ == peer_generation_;
+}
+
+void RoleMachine::on_peer_frame(const wire::Heartbeat& beat, std::size_t link, std::int64_t now) {
     highest_term_ = std::max(highest_term_, beat.term);
     // The session's window accepts frames out of order (RFC 4303): one older
     // than the newest of its link says nothing about the peer's present.
@@ -128,6 +148,14 @@ void RoleMachine::on_peer_frame(const wire::Heartbeat& beat, std::int64_t now) {
         peer_requests_release_ = false;
     }
     peer_generation_ = std::make_pair(beat.boot_epoch, beat.generation);
+    // The echo says which of our frames the peer had heard when it sent
+    // this one: from the first one after our last change on, the state it
+    // carries was chosen knowing ours, and stays so for its generation
+    // (sequences count per link; before our first change, our first frame).
+    const std::uint64_t answer_from = link < answer_from_sequence_.size() ? answer_from_sequence_[link] : 1;
+    if (beat.echo_sequence >= answer_from) {
+        answering_generation_ = peer_generation_;
+    }
     peer_state_ = beat.state;
     if (beat.state == wire::SenderState::releasing && peer_up_since_ns_ != 0) {
         // It cannot serve (its service link or a check): the failback
@@ -271,7 +299,7 @@ void RoleMachine::try_acquire(const std::string& reason, bool handover, const Pe
         return;  // Test said no for this situation; ask again when it changes
     }
     pending_ = Pending::acquire;
-    ++generation_;  // we now say `starting` (advertised())
+    new_generation();  // we now say `starting` (advertised())
     pending_reason_ = reason;
     pending_term_ = std::max(term_, highest_term_) + 1;
     actions_.push_back(Action{Action::Kind::acquire, reason, {}, false});
@@ -282,7 +310,7 @@ void RoleMachine::on_acquire_result(bool acquired, const PeerView& peer, std::in
         return;
     }
     pending_ = Pending::none;
-    ++generation_;
+    new_generation();
     if (acquired) {
         term_ = pending_term_;
         highest_term_ = std::max(highest_term_, term_);
@@ -403,8 +431,12 @@ void RoleMachine::evaluate_secondary(const PeerView& peer, std::int64_t now) {
         } else {
             probing_since_ns_ = 0;
         }
-        const bool handed_over = peer_sent_released_ || peer_state_ == wire::SenderState::releasing ||
-                                 peer_state_ == wire::SenderState::stopping;
+        // Only a state chosen knowing ours: one from before our last change
+        // (or, here, before the primary heard our last one) may be history
+        // the primary has since undone, e.g. a check that passes again.
+        const bool handed_over = (peer_sent_released_ || peer_state_ == wire::SenderState::releasing ||
+                                  peer_state_ == wire::SenderState::stopping) &&
+                                 peer_state_answers_us();
         if (handed_over && peer.state != PeerState::waiting) {
             try_acquire("primary handed over (" +
                             std::string(wire::to_string(peer_state_.value_or(wire::SenderState::releasing))) + ")",
@@ -474,7 +506,9 @@ void RoleMachine::evaluate_primary(const PeerView& peer, std::int64_t now) {
             return;
         }
         try_acquire("no secondary answers and the addresses are free", false, peer, now);
-    } else if (peer_sent_released_ || peer_state_ == wire::SenderState::standby) {
+    } else if ((peer_sent_released_ || peer_state_ == wire::SenderState::standby) && peer_state_answers_us()) {
+        // A `standby` sent before the secondary heard our `starting` may be
+        // stale: it can be taking over on our `releasing` of a moment ago.
         try_acquire(peer_sent_released_ ? "secondary released the addresses" : "secondary is standing by", true, peer,
                     now);
         peer_sent_released_ = false;

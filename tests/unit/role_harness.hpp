@@ -77,6 +77,12 @@ class Harness {
         beat.boot_epoch = peer_epoch;
         beat.link_id = link;
         beat.sequence = ++peer_sequence[link];
+        // The peer answers our newest frame: one of ours goes out first
+        // (unless the test holds our frames back) and the peer echoes it.
+        if (peer_hears_us) {
+            send(link);
+        }
+        beat.echo_sequence = our_sequence[link];
         beat.term = term;
         // As the sender counts: one more generation per change of its state.
         if (last_peer_state_ && *last_peer_state_ != state) {
@@ -86,6 +92,8 @@ class Harness {
         beat.generation = peer_generation_;
         return beat;
     }
+    /// One frame of ours on `link`, as the Node reports it.
+    void send(std::uint8_t link = 0) { machine().on_frame_sent(link, ++our_sequence[link]); }
     /// A frame of the peer, accepted by its session, then a decision.
     void frame(SenderState state, std::uint64_t term, MessageType type = MessageType::beat, std::uint8_t link = 0) {
         hear(beat(state, term, type, link));
@@ -95,7 +103,7 @@ class Harness {
             peer(PeerState::alive);
         }
         view.last_beat_ns = now;
-        machine().on_peer_frame(beat, now);
+        machine().on_peer_frame(beat, beat.link_id, now);
     }
 
     /// evaluate() and return the actions it asked for.
@@ -167,6 +175,10 @@ class Harness {
     std::int64_t now = 1'000 * kMs;
     std::uint64_t peer_epoch = 0x5EED;
     std::uint64_t peer_sequence[4] = {0, 0, 0, 0};
+    std::uint64_t our_sequence[4] = {0, 0, 0, 0};
+    /// false: the peer's frames echo only what we sent before (our newer
+    /// frames are still on the wire), so they do not answer a change since.
+    bool peer_hears_us = true;
 
   private:
     std::optional<RoleMachine> machine_;

@@ -83,12 +83,17 @@ TEST(RoleHealth, PrimaryStartingWithAFailingCheckSaysReleasingAndNeverAcquires) 
     EXPECT_TRUE(Harness::has(actions, Kind::send_released)) << kinds(actions);
     EXPECT_EQ(primary.machine().hold(), HoldState::releasing);
     EXPECT_EQ(primary.machine().last_change().value_or(RoleChange{}).reason, "service check failing (db)");
-    // Recovery: starting again, and the standby's state lets it acquire.
+    // Recovery: starting again. The standby's last frame was sent before it
+    // heard our `starting`; only its answer to that lets us acquire.
     primary.machine().on_health(true, "", primary.now);
     primary.frame(SenderState::standby, 0);
     actions = primary.evaluate();
-    EXPECT_TRUE(Harness::has(actions, Kind::acquire)) << kinds(actions);
+    EXPECT_FALSE(Harness::has(actions, Kind::acquire)) << kinds(actions);
+    EXPECT_EQ(primary.machine().hold(), HoldState::starting);
     EXPECT_EQ(primary.changes.back().reason, "service checks pass again");
+    primary.frame(SenderState::standby, 0);
+    actions = primary.evaluate();
+    EXPECT_TRUE(Harness::has(actions, Kind::acquire)) << kinds(actions);
 }
 
 TEST(RoleHealth, SecondaryHoldingWhoseCheckFailsHandsBack) {
@@ -231,6 +236,140 @@ TEST(RoleHealth, FlappingVerdictsMoveTheAddressesAtMostOncePerHoldDown) {
     // 10 s of a verdict flipping every 300 ms: the secondary never released.
     EXPECT_EQ(pair.secondary.machine().counters().transitions, before);
     EXPECT_EQ(pair.secondary.machine().hold(), HoldState::active);
+}
+
+// Races between a check's verdict and the frames on the wire. Each side
+// decides on the other's newest frame; a frame sent before the other heard
+// our change is history and must not hand the addresses over.
+
+/// Both harnesses hold the addresses (or are acquiring them).
+bool both_take(Harness& primary, Harness& secondary) {
+    const auto takes = [](Harness& h) { return h.machine().hold() == HoldState::active || h.machine().busy(); };
+    return takes(primary) && takes(secondary);
+}
+
+/// Relays both ways for `rounds` intervals; fails if both ever hold.
+void settle(Harness& primary, Harness& secondary, int rounds) {
+    for (int i = 0; i < rounds; ++i) {
+        primary.advance(kInterval);
+        secondary.advance(kInterval);
+        relay(primary, secondary, decide(primary));
+        ASSERT_FALSE(both_take(primary, secondary)) << "round " << i;
+        relay(secondary, primary, decide(secondary));
+        ASSERT_FALSE(both_take(primary, secondary)) << "round " << i;
+    }
+}
+
+/// A shared backend dies: both checks fail, nobody holds.
+void both_checks_fail(Harness& primary, Harness& secondary) {
+    primary.make_active();
+    secondary.frame(SenderState::active, primary.machine().term());
+    (void)secondary.evaluate();
+    secondary.machine().on_health(false, "db", secondary.now);
+    relay(secondary, primary, decide(secondary));
+    primary.machine().on_health(false, "db", primary.now);
+    relay(primary, secondary, decide(primary));
+    relay(secondary, primary, decide(secondary));
+    ASSERT_EQ(primary.machine().hold(), HoldState::releasing);
+    ASSERT_EQ(secondary.machine().hold(), HoldState::standby);
+    settle(primary, secondary, 5);
+}
+
+// The backend is back and both checks pass within one interval, no frame
+// crossing between: the primary leaves `releasing` and sees the secondary's
+// last `standby`; the secondary still sees the primary's last `releasing`.
+// Before the echo rule both acquired by handover (two owners until the term
+// tie resolved, plus the PreRel hooks).
+TEST(RoleHealthRace, BothChecksRecoverWithinOneIntervalOnlyOneAcquires) {
+    for (const bool primary_first : {true, false}) {
+        SCOPED_TRACE(primary_first ? "primary recovers first" : "secondary recovers first");
+        Harness primary(Role::primary);
+        Harness secondary(Role::secondary);
+        both_checks_fail(primary, secondary);
+        std::vector<Action> p;
+        std::vector<Action> s;
+        if (primary_first) {
+            primary.machine().on_health(true, "", primary.now);
+            p = decide(primary);
+            secondary.machine().on_health(true, "", secondary.now);
+            s = decide(secondary);
+        } else {
+            secondary.machine().on_health(true, "", secondary.now);
+            s = decide(secondary);
+            primary.machine().on_health(true, "", primary.now);
+            p = decide(primary);
+        }
+        EXPECT_FALSE(Harness::has(p, Kind::acquire) && Harness::has(s, Kind::acquire))
+            << "both acquired: primary " << kinds(p) << " secondary " << kinds(s);
+        // The primary, starting, waits for an answer to it: the secondary's.
+        EXPECT_FALSE(Harness::has(p, Kind::acquire)) << kinds(p);
+        EXPECT_TRUE(Harness::has(s, Kind::acquire)) << kinds(s);
+        settle(primary, secondary, 20);
+        // One holder at the end: the secondary (failback needs the hold-down
+        // of 0 and the primary's request: it gets the addresses back).
+        EXPECT_NE(primary.machine().hold() == HoldState::active, secondary.machine().hold() == HoldState::active);
+        primary.expect_transitions_consistent();
+        secondary.expect_transitions_consistent();
+    }
+}
+
+// A fast fail and recovery (rise 1) around a handover: the primary's check
+// fails, it releases and says so; before the secondary's answer arrives the
+// check passes again. The secondary is taking over on `releasing`; the
+// primary must not take the addresses on the secondary's `standby` of
+// before.
+TEST(RoleHealthRace, CheckFailsAndRecoversBeforeThePeerAnswersNoSecondAcquisition) {
+    Harness primary(Role::primary);
+    Harness secondary(Role::secondary);
+    primary.make_active();
+    secondary.frame(SenderState::active, primary.machine().term());
+    (void)secondary.evaluate();
+    relay(secondary, primary, decide(secondary));
+    primary.machine().on_health(false, "db", primary.now);
+    auto released = decide(primary);
+    ASSERT_TRUE(Harness::has(released, Kind::send_released)) << kinds(released);
+    relay(primary, secondary, released);
+    // The secondary acquires (its hooks run: `starting` on the wire), but
+    // its frame has not reached the primary when the check passes again.
+    auto s = secondary.evaluate();
+    ASSERT_TRUE(Harness::has(s, Kind::acquire)) << kinds(s);
+    primary.machine().on_health(true, "", primary.now);
+    auto p = decide(primary);
+    EXPECT_FALSE(Harness::has(p, Kind::acquire)) << kinds(p);
+    EXPECT_EQ(primary.machine().hold(), HoldState::starting);
+    // A frame the secondary sent before it heard us (still on the wire)
+    // changes nothing either.
+    primary.peer_hears_us = false;
+    primary.frame(SenderState::standby, 0);
+    p = decide(primary);
+    EXPECT_FALSE(Harness::has(p, Kind::acquire)) << kinds(p);
+    primary.peer_hears_us = true;
+    secondary.complete(s);
+    relay(secondary, primary, decide(secondary));
+    settle(primary, secondary, 20);
+    EXPECT_NE(primary.machine().hold() == HoldState::active, secondary.machine().hold() == HoldState::active);
+}
+
+// The echo rule itself: after our change, a frame answers it only when it
+// echoes one of our frames sent after the change, on the link it came from;
+// once one frame of a peer generation answers, the generation does.
+TEST(RoleHealthRace, AnswerNeedsTheEchoOfAFrameSentAfterOurChange) {
+    Harness primary(Role::primary);
+    primary.frame(SenderState::standby, 0);
+    EXPECT_TRUE(primary.machine().peer_state_answers_us());
+    primary.machine().on_health(false, "db", primary.now);
+    (void)primary.evaluate();  // starting -> releasing: a change of ours
+    EXPECT_FALSE(primary.machine().peer_state_answers_us());
+    primary.peer_hears_us = false;
+    primary.frame(SenderState::standby, 0, MessageType::beat, 1);  // echoes nothing new on link 1
+    EXPECT_FALSE(primary.machine().peer_state_answers_us());
+    primary.send(0);
+    primary.frame(SenderState::standby, 0, MessageType::beat, 0);  // echoes link 0's frame after the change
+    EXPECT_TRUE(primary.machine().peer_state_answers_us());
+    primary.frame(SenderState::standby, 0, MessageType::beat, 1);  // same generation: still answers
+    EXPECT_TRUE(primary.machine().peer_state_answers_us());
+    primary.frame(SenderState::starting, 0, MessageType::beat, 1);  // a new generation, unanswered
+    EXPECT_FALSE(primary.machine().peer_state_answers_us());
 }
 
 }  // namespace

@@ -123,6 +123,8 @@ class Node {
     void run_actions(std::int64_t now);
     [[nodiscard]] std::int64_t clock_now() const;
     void send_released();
+    /// Tells the role machine the newest sequence sent on each link.
+    void report_sent();
     void publish_result(EventKind kind, bool succeeded, std::uint64_t vetoed_before, const std::string& reason);
     [[nodiscard]] bool service_carrier() const;
     void on_health_change();

@@ -100,8 +100,12 @@ class RoleMachine {
     void set_failback(bool manual, std::int64_t hold_down_ns);
 
     // Inputs.
-    /// A frame of the peer that its link's session accepted (echoes our epoch).
-    void on_peer_frame(const wire::Heartbeat& beat, std::int64_t now);
+    /// A frame of the peer that our link `link`'s session accepted (echoes our epoch).
+    void on_peer_frame(const wire::Heartbeat& beat, std::size_t link, std::int64_t now);
+    /// Our frame numbered `sequence` went out on link `link` (each link
+    /// numbers its own frames). A peer state is an answer to ours only from a
+    /// frame that echoes one of our frames sent after our last change.
+    void on_frame_sent(std::size_t link, std::uint64_t sequence);
     /// The detector's peer state changed; `silent_links` names the links not up.
     void on_peer_change(const detector::PeerChange& change, const std::string& silent_links, std::int64_t now);
     /// Our carrier: whether every service interface has it, and whether a link
@@ -152,11 +156,17 @@ class RoleMachine {
     [[nodiscard]] std::optional<wire::SenderState> peer_sender_state() const { return peer_state_; }
     [[nodiscard]] std::uint64_t peer_term() const { return peer_term_; }
     [[nodiscard]] std::optional<std::string> last_acquire_reason() const { return last_acquire_reason_; }
+    /// Whether the peer's state was sent after it heard our current state
+    /// (a handover is taken only then).
+    [[nodiscard]] bool peer_state_answers_us() const;
 
   private:
     enum class Pending : std::uint8_t { none, acquire, release };
 
     void set_hold(HoldState state, const std::string& reason);
+    /// What our frames say changed: a new generation, and peer states heard
+    /// so far are no answer to it.
+    void new_generation();
     void notify(const std::string& subject, const std::string& body);
     void log(const std::string& line) const;
     bool resolve_both_holding(const PeerView& peer);
@@ -195,6 +205,14 @@ class RoleMachine {
     // The peer's link id -> (epoch, sequence) of the newest frame heard on it.
     std::map<std::uint8_t, std::pair<std::uint64_t, std::uint64_t>> newest_frame_;
     std::optional<std::pair<std::uint64_t, std::uint32_t>> peer_generation_;  // (boot epoch, newest generation)
+    // Our link -> the newest sequence we sent on it, and the first one sent
+    // after our last change (a frame of the peer answers that change only
+    // when it echoes at least that one).
+    std::vector<std::uint64_t> sent_sequence_;
+    std::vector<std::uint64_t> answer_from_sequence_;
+    // The peer generation (epoch, generation) seen in a frame that answered
+    // our current generation: its state was chosen knowing ours.
+    std::optional<std::pair<std::uint64_t, std::uint32_t>> answering_generation_;
 
     bool service_carrier_ = true;
     bool service_healthy_ = true;
