@@ -55,7 +55,10 @@ hook_end=$(cat "$W/hook.ended" 2>/dev/null || echo 0)
 during=$(awk -v s="$hook_start" -v e="$hook_end" '/WATCHDOG=1/ && $1 >= s && $1 <= e' "$W/notify.txt" | wc -l)
 hang_ms=$(awk -v s="$hook_start" -v e="$hook_end" 'BEGIN { printf "%d", e - s }')
 echo "   hook hung ${hang_ms} ms; WATCHDOG=1 during it: $during"
-fo_check "the hook hung about its timeout (>= 900 ms)" test "$hang_ms" -ge 900
+# Both marks pay a python3 start (100-300 ms on a loaded machine), the start
+# mark after the timeout's clock began: 700 ms still tells a hook that hung
+# until its 1000 ms timeout from one that ended early.
+fo_check "the hook hung about its timeout (>= 700 ms)" test "$hang_ms" -ge 700
 fo_check "WATCHDOG=1 kept coming while the hook hung (>= 7 in ~1 s)" test "$during" -ge 7
 gaps=$(grep "WATCHDOG=1" "$W/notify.txt" | awk 'NR > 1 { printf "%d\n", $1 - last } { last = $1 }' | sort -n)
 median=$(sed -n "$((($(wc -l <<<"$gaps") + 1) / 2))p" <<<"$gaps")
