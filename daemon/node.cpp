@@ -137,7 +137,7 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
     }
     emitter_->set_echo_source([this](std::size_t link) {
         const auto [epoch, sequence] = intake_->take_echo(link);
-        return inject::Echo{epoch, sequence};
+        return inject::Echo{epoch, sequence, role_->echo_generation(epoch)};
     });
     if (!config_.checks.empty() && edges_.checks != nullptr) {
         health_ = std::make_unique<takeover::HealthMonitor>(
@@ -256,7 +256,7 @@ void Node::report_sent() {
     const auto& links = emitter_->links();
     for (std::size_t i = 0; i < links.size(); ++i) {
         if (links[i].sent > 0) {
-            role_->on_frame_sent(i, links[i].next_sequence - 1);
+            role_->on_frame_sent(i, links[i].next_sequence - 1, now_);
         }
     }
 }

@@ -29,6 +29,7 @@ std::size_t BeatEmitter::emit(wire::MessageType type) {
             const Echo echo = echo_source_(i);
             beat.echo_epoch = echo.epoch;
             beat.echo_sequence = echo.sequence;
+            beat.echo_generation = echo.generation;
         }
         beat.term = term_;
         beat.generation = generation_;

@@ -17,6 +17,7 @@ TEST(HeartbeatPayload, GoldenBytesWithoutKey) {
     beat.echo_sequence = 258;
     beat.term = 7;
     beat.key_id = 0x01020304;
+    beat.echo_generation = 0x0A0B0C0D;
     encode_heartbeat_payload(beat, nullptr, payload);
     const HeartbeatPayload expected{
         0x46, 0x4F, 0x48, 0x42,                          // magic "FOHB"
@@ -32,7 +33,7 @@ TEST(HeartbeatPayload, GoldenBytesWithoutKey) {
         0x00, 0x00, 0x03, 0xE8,                          // interval 1000 us
         0x00, 0x00, 0x00, 0x00,                          // generation 0
         0x01, 0x02, 0x03, 0x04,                          // key id
-        0x00, 0x00, 0x00, 0x00,                          // reserved
+        0x0A, 0x0B, 0x0C, 0x0D,                          // echoed generation
         0,    0,    0,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0, 0,  // no MAC
     };
     EXPECT_EQ(payload, expected);
@@ -60,6 +61,7 @@ TEST(HeartbeatFrame, RoundTripsEveryField) {
     beat.term = 0x8000000000000001ULL;
     beat.generation = 0xFEEDF00DU;
     beat.key_id = 0xFFFFFFFEU;
+    beat.echo_generation = 0xDEADBEEFU;
     const auto frame = beat_frame(beat, &key);
     ASSERT_EQ(frame.size(), kHeartbeatFrameSize);
     auto decoded = decode_heartbeat_frame(frame, HeartbeatDecodeOptions{kDefaultHeartbeatPort, &key});

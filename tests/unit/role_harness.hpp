@@ -83,6 +83,7 @@ class Harness {
             send(link);
         }
         beat.echo_sequence = our_sequence[link];
+        beat.echo_generation = our_generation_heard;
         beat.term = term;
         // As the sender counts: one more generation per change of its state.
         if (last_peer_state_ && *last_peer_state_ != state) {
@@ -93,7 +94,11 @@ class Harness {
         return beat;
     }
     /// One frame of ours on `link`, as the Node reports it.
-    void send(std::uint8_t link = 0) { machine().on_frame_sent(link, ++our_sequence[link]); }
+    /// It reaches the peer: the peer's next frames echo it and our generation.
+    void send(std::uint8_t link = 0) {
+        machine().on_frame_sent(link, ++our_sequence[link], now);
+        our_generation_heard = static_cast<std::uint32_t>(machine().generation());
+    }
     /// A frame of the peer, accepted by its session, then a decision.
     void frame(SenderState state, std::uint64_t term, MessageType type = MessageType::beat, std::uint8_t link = 0) {
         hear(beat(state, term, type, link));
@@ -176,6 +181,7 @@ class Harness {
     std::uint64_t peer_epoch = 0x5EED;
     std::uint64_t peer_sequence[4] = {0, 0, 0, 0};
     std::uint64_t our_sequence[4] = {0, 0, 0, 0};
+    std::uint32_t our_generation_heard = 0;  // our generation as the peer last heard it (any link)
     /// false: the peer's frames echo only what we sent before (our newer
     /// frames are still on the wire), so they do not answer a change since.
     bool peer_hears_us = true;

@@ -351,8 +351,10 @@ TEST(RoleHealthRace, CheckFailsAndRecoversBeforeThePeerAnswersNoSecondAcquisitio
 }
 
 // The echo rule itself: after our change, a frame answers it only when it
-// echoes one of our frames sent after the change, on the link it came from;
-// once one frame of a peer generation answers, the generation does.
+// echoes our current generation (heard on any link) or, on the link it came
+// from, one of our frames sent after the change (a peer from before the
+// echoed generation); once one frame of a peer generation answers, the
+// generation does.
 TEST(RoleHealthRace, AnswerNeedsTheEchoOfAFrameSentAfterOurChange) {
     Harness primary(Role::primary);
     primary.frame(SenderState::standby, 0);
@@ -368,8 +370,21 @@ TEST(RoleHealthRace, AnswerNeedsTheEchoOfAFrameSentAfterOurChange) {
     EXPECT_TRUE(primary.machine().peer_state_answers_us());
     primary.frame(SenderState::standby, 0, MessageType::beat, 1);  // same generation: still answers
     EXPECT_TRUE(primary.machine().peer_state_answers_us());
-    primary.frame(SenderState::starting, 0, MessageType::beat, 1);  // a new generation, unanswered
+    primary.frame(SenderState::starting, 0, MessageType::beat, 1);  // a new generation: echoes ours
+    EXPECT_TRUE(primary.machine().peer_state_answers_us());
+    // The sequence alone (a peer that echoes no generation) answers on its link only.
+    primary.machine().on_health(true, "", primary.now);
+    (void)primary.evaluate();  // releasing -> starting
     EXPECT_FALSE(primary.machine().peer_state_answers_us());
+    primary.send(1);
+    auto beat = primary.beat(SenderState::standby, 0, MessageType::beat, 0);
+    beat.echo_generation = 0;
+    primary.hear(beat);
+    EXPECT_FALSE(primary.machine().peer_state_answers_us()) << "link 0 echoes no frame of ours sent since";
+    beat = primary.beat(SenderState::standby, 0, MessageType::beat, 1);
+    beat.echo_generation = 0;
+    primary.hear(beat);
+    EXPECT_TRUE(primary.machine().peer_state_answers_us()) << "link 1 echoes one";
 }
 
 }  // namespace

@@ -308,7 +308,8 @@ TEST(RoleMachine, RegressionStaleReleasedBeforeFailbackDoesNotRetriggerTakeover)
     // While we hold, the primary's last "released" frames are still arriving.
     h.frame(SenderState::stopping, 1, MessageType::released);
     EXPECT_TRUE(h.evaluate().empty());
-    // The primary restarts (a new session) and asks; we fail back.
+    // The primary restarts (a new session, which heard our later frames) and asks; we fail back.
+    h.advance(kInterval);
     h.peer_epoch = 0x5EEE;
     h.frame(SenderState::starting, 0, MessageType::release_request);
     auto actions = h.evaluate();

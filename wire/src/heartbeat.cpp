@@ -40,7 +40,7 @@ void write_fields(ByteWriter& writer, const Heartbeat& beat, AuthType auth) {
     writer.write_u32(beat.interval_us);
     writer.write_u32(beat.generation);
     writer.write_u32(beat.key_id);
-    writer.write_zeros(4);  // reserved
+    writer.write_u32(beat.echo_generation);
 }
 }  // namespace
 
@@ -161,7 +161,8 @@ DecodeResult<HeartbeatFrame> parse_heartbeat_frame(std::span<const std::uint8_t>
     reader.read_u64(beat.tx_time_ns);
     reader.read_u32(beat.interval_us);
     reader.read_u32(beat.generation);
-    reader.read_u32(beat.key_id);  // the 4 reserved bytes after it are signed, not interpreted
+    reader.read_u32(beat.key_id);
+    reader.read_u32(beat.echo_generation);
     return result;
 }
 

@@ -24,6 +24,7 @@ struct EmitterLinkStatistics {
 struct Echo {
     std::uint64_t epoch = 0;
     std::uint64_t sequence = 0;
+    std::uint32_t generation = 0;  // the peer's generation heard in that epoch (0: none)
 };
 
 /// Builds one frame per link per call: own sequence per link, the boot epoch,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -102,10 +103,11 @@ class RoleMachine {
     // Inputs.
     /// A frame of the peer that our link `link`'s session accepted (echoes our epoch).
     void on_peer_frame(const wire::Heartbeat& beat, std::size_t link, std::int64_t now);
-    /// Our frame numbered `sequence` went out on link `link` (each link
-    /// numbers its own frames). A peer state is an answer to ours only from a
-    /// frame that echoes one of our frames sent after our last change.
-    void on_frame_sent(std::size_t link, std::uint64_t sequence);
+    /// Our frame numbered `sequence` went out on link `link` at `now` (each
+    /// link numbers its own frames). A peer state is an answer to ours only
+    /// from a frame that echoes our current generation or one of our frames
+    /// sent after our last change; the send times order the peer's boots.
+    void on_frame_sent(std::size_t link, std::uint64_t sequence, std::int64_t now);
     /// The detector's peer state changed; `silent_links` names the links not up.
     void on_peer_change(const detector::PeerChange& change, const std::string& silent_links, std::int64_t now);
     /// Our carrier: whether every service interface has it, and whether a link
@@ -139,8 +141,12 @@ class RoleMachine {
     [[nodiscard]] HoldState advertised() const {
         return pending_ == Pending::acquire && hold_ != HoldState::active ? HoldState::starting : hold_;
     }
-    /// Counts every change of what our frames say (the frames' generation).
+    /// Counts every change of what our frames say (the frames' generation),
+    /// from 1 (an echoed generation of 0 means none heard).
     [[nodiscard]] std::uint64_t generation() const { return generation_; }
+    /// What our frames echo of the peer's generation when they echo its boot
+    /// `peer_epoch`: the newest heard in that boot, or 0.
+    [[nodiscard]] std::uint32_t echo_generation(std::uint64_t peer_epoch) const;
     [[nodiscard]] wire::MessageType outgoing_type() const { return outgoing_type_; }
     [[nodiscard]] std::uint64_t term() const { return term_; }
     [[nodiscard]] bool stopping() const { return stopping_; }
@@ -173,6 +179,9 @@ class RoleMachine {
     void evaluate_primary(const PeerView& peer, std::int64_t now);
     void evaluate_secondary(const PeerView& peer, std::int64_t now);
     void probe(const PeerView& peer, std::int64_t now);
+    /// The send time of our frame `echo_sequence` on `link`; 0 when unknown
+    /// (older than the log, or never sent).
+    [[nodiscard]] std::int64_t sent_at(std::size_t link, std::uint64_t echo_sequence) const;
     [[nodiscard]] std::int64_t probe_period(const PeerView& peer) const;
     [[nodiscard]] bool addresses_in_use(const PeerView& peer, std::string& who) const;
     void try_acquire(const std::string& reason, bool handover, const PeerView& peer, std::int64_t now);
@@ -188,7 +197,7 @@ class RoleMachine {
     std::uint64_t term_ = 0;          // of our last acquisition; carried in every frame
     std::uint64_t highest_term_ = 0;  // the highest term heard or held
     Pending pending_ = Pending::none;
-    std::uint64_t generation_ = 0;
+    std::uint64_t generation_ = 1;
     std::string pending_reason_;
     std::uint64_t pending_term_ = 0;
     HoldState pending_next_ = HoldState::standby;
@@ -205,11 +214,14 @@ class RoleMachine {
     // The peer's link id -> (epoch, sequence) of the newest frame heard on it.
     std::map<std::uint8_t, std::pair<std::uint64_t, std::uint64_t>> newest_frame_;
     std::optional<std::pair<std::uint64_t, std::uint32_t>> peer_generation_;  // (boot epoch, newest generation)
-    // Our link -> the newest sequence we sent on it, and the first one sent
-    // after our last change (a frame of the peer answers that change only
-    // when it echoes at least that one).
-    std::vector<std::uint64_t> sent_sequence_;
+    // Our link -> the recent (sequence, send time) of our frames on it, and
+    // the first sequence sent after our last change (a frame of the peer
+    // answers that change when it echoes at least that one).
+    std::vector<std::deque<std::pair<std::uint64_t, std::int64_t>>> sent_;
     std::vector<std::uint64_t> answer_from_sequence_;
+    // When we sent the newest frame of ours that the peer's current boot
+    // echoed: a frame of another boot must echo a later one to replace it.
+    std::int64_t peer_heard_us_at_ = 0;
     // The peer generation (epoch, generation) seen in a frame that answered
     // our current generation: its state was chosen knowing ours.
     std::optional<std::pair<std::uint64_t, std::uint32_t>> answering_generation_;

@@ -62,6 +62,11 @@ struct Heartbeat {
     /// The id of the key that signed the frame (wire/keyring.hpp): the
     /// receiver verifies with its key of that id. 0 for a single key file.
     std::uint32_t key_id = 0;
+    /// The receiver's generation as the sender last heard it in the echoed
+    /// epoch (on any link); 0: none heard (generations start at 1), or a
+    /// sender from before this field (the bytes were reserved, sent as 0).
+    /// A frame echoing our current generation was made knowing our state.
+    std::uint32_t echo_generation = 0;
 
     bool operator==(const Heartbeat&) const = default;
 };
