@@ -22,6 +22,13 @@
 //     refused (unechoed epoch, an older sender instance than the session's,
 //     or already delivered) changes no role or detector state and is counted
 //     in the intake's drops.
+//  4. one claimant (SimOptions::strict_single_holder): while the pair has
+//     been fully connected ever since both daemons first ran (no cut, loss,
+//     pause, carrier loss or kill: only service checks and hooks change),
+//     never two claimants, with no dual_bound allowance. A node claims the
+//     address when its kernel holds it or its daemon is acquiring it (from
+//     the Test hook of an acquisition to its end). Checked after every
+//     event, when an address is added and when an acquisition starts.
 
 #include <algorithm>
 #include <array>
@@ -92,6 +99,9 @@ struct SimOptions {
     std::int64_t check_interval_ns = 0;
     std::uint32_t check_fall = 2;
     std::uint32_t check_rise = 2;
+    /// Invariant 4: no two claimants ever without a network or process
+    /// fault (false: only measured, in DualStats::claim_overlaps).
+    bool strict_single_holder = true;
 };
 
 /// Statistics over all scenarios of a test binary run.
@@ -103,6 +113,9 @@ struct DualStats {
     std::uint64_t session_steered = 0;      // refused replays that still changed a session's init echo
     std::uint64_t events = 0;
     std::uint64_t scenarios = 0;
+    // Invariant 4's scope (no fault since both ran): each time two nodes
+    // claimed the address at once, for how long (strict mode stops at the first).
+    std::vector<std::int64_t> claim_overlaps;
 };
 inline DualStats& dual_stats() {
     static DualStats stats;
@@ -139,8 +152,13 @@ class SimAddressManager final : public takeover::AddressManager {
 
 class SimHookRunner final : public takeover::HookRunner {
   public:
-    void start(takeover::HookPhase phase, const std::vector<std::string>&, const std::map<std::string, std::string>&,
-               Done done) override {
+    void start(takeover::HookPhase phase, const std::vector<std::string>&,
+               const std::map<std::string, std::string>& environment, Done done) override {
+        const auto action = environment.find("FAILOVER_ACTION");
+        last_action = action == environment.end() ? "" : action->second;
+        if (on_start) {
+            on_start(phase);
+        }
         std::vector<takeover::HookResult> results{
             takeover::HookResult{std::string(takeover::hook_folder(phase)),
                                  phase == takeover::HookPhase::test ? test_exit : 0,
@@ -155,6 +173,10 @@ class SimHookRunner final : public takeover::HookRunner {
         defer(delay->second, [done = std::move(done), results] { done(results); });
     }
     int test_exit = 0;
+    /// FAILOVER_ACTION of the last hook started (acquire, release): what the
+    /// running operation is.
+    std::string last_action;
+    std::function<void(takeover::HookPhase)> on_start;
     /// Simulated run time per phase (a slow hook); 0 or absent: at once.
     std::map<takeover::HookPhase, std::int64_t> delays;
     /// Runs a callback after a delay as an event of the host's current
@@ -307,6 +329,7 @@ class PairSim {
             host.config = make_config(i == kPrimary);
             host.addresses.on_change = [this, i](bool held) { on_address_change(i, held); };
             host.notifier.log = [this, i](const std::string& line) { log_line(i, line); };
+            host.hooks.on_start = [this](takeover::HookPhase) { check_claimants(); };
             host.hooks.defer = [this, i](std::int64_t delay, std::function<void()> run) {
                 at_host(i, now_ + delay, [this, i, run = std::move(run)] {
                     run();
@@ -790,7 +813,48 @@ class PairSim {
         return (was_established ? hop : 3 * hop) + 1 * kMs;  // 1 ms: slack for the same-instant ordering
     }
 
+    /// Acquiring: the daemon runs an acquisition (Test, PreAcq, the
+    /// addresses, PostAcq); the kernel may not hold the address yet.
+    [[nodiscard]] bool acquiring(int i) const {
+        const Host& h = hosts_[i];
+        return h.running() && h.node().role().busy() && h.hooks.last_action == "acquire";
+    }
+    [[nodiscard]] bool claims(int i) const { return holds(i) || acquiring(i); }
+    static std::string claim_text(bool held, bool acquiring) {
+        return held ? (acquiring ? "holds (acquiring)" : "holds") : (acquiring ? "acquiring" : "-");
+    }
+
+    /// Invariant 4: in its scope, never two claimants.
+    void check_claimants() {
+        if (failed_) {
+            return;
+        }
+        if (!fully_connected() || options_.loss > 0) {
+            claim_fault_ = claim_fault_ || claim_connected_;
+            return;
+        }
+        claim_connected_ = true;
+        if (claim_fault_) {
+            return;
+        }
+        const bool both = claims(0) && claims(1);
+        if (both && claim_overlap_since_ < 0) {
+            claim_overlap_since_ = now_;
+            if (options_.strict_single_holder) {
+                fail("invariant 4: two claimants with no network fault: P " + claim_text(holds(0), acquiring(0)) +
+                     ", S " + claim_text(holds(1), acquiring(1)));
+            }
+        } else if (!both && claim_overlap_since_ >= 0) {
+            dual_stats().claim_overlaps.push_back(now_ - claim_overlap_since_);
+            claim_overlap_since_ = -1;
+        }
+    }
+
     void check_invariants() {
+        if (failed_) {
+            return;
+        }
+        check_claimants();
         if (failed_) {
             return;
         }
@@ -1038,6 +1102,7 @@ class PairSim {
         if (holds(0) && holds(1)) {
             dual_since_ = now_;
         }
+        check_claimants();
     }
 
     std::int64_t delay() {
@@ -1224,6 +1289,9 @@ class PairSim {
     std::array<std::int64_t, 2> arp_answer_until_{-kSec, -kSec};
     std::array<std::int64_t, 2> gap_until_{-kSec, -kSec};
     std::pair<std::array<bool, 2>, std::array<bool, 2>> last_carriers_{{true, true}, {true, true}};
+    bool claim_connected_ = false;  // invariant 4: fully connected once (both ran)
+    bool claim_fault_ = false;      // ... and not fully connected at some time since
+    std::int64_t claim_overlap_since_ = -1;
 };
 
 }  // namespace fo::sim
