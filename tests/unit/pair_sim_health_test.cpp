@@ -292,8 +292,8 @@ struct PrimaryRestart {
     }
 
     static constexpr std::int64_t kCheckTimeout = 1 * kSec;  // longer than the failback hold-down (500 ms)
+    std::optional<SlowCheck> checks;                         // outlives the sim, whose node runs its checks through it
     PairSim sim;
-    std::optional<SlowCheck> checks;
     std::int64_t held_since = 0;
     std::uint64_t secondary_releases = 0;
     std::int64_t restarted_at = 0;
