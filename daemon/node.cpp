@@ -146,19 +146,33 @@ Node::Node(const Config& config, NodeIdentity identity, NodeEdges edges, std::in
         if (edges_.events != nullptr) {
             publish_check_changes(*health_, *edges_.events);
         }
+        feed_health(start_ns);  // pending: no result yet
+    }
+}
+
+void Node::feed_health(std::int64_t now) {
+    switch (health_->verdict()) {
+        case takeover::HealthVerdict::passing: role_->on_health(role::ServiceHealth::passing, "", now); break;
+        case takeover::HealthVerdict::pending:
+            role_->on_health(role::ServiceHealth::pending, health_->pending(), now);
+            break;
+        case takeover::HealthVerdict::failing:
+            role_->on_health(role::ServiceHealth::failing, health_->failing(), now);
+            break;
     }
 }
 
 void Node::on_health_change() {
     const std::int64_t at = clock_now();
     now_ = at;
-    role_->on_health(health_->healthy(), health_->failing(), at);
+    feed_health(at);
     if (!deciding_) {
-        // A failing check hands over at once, not at the next tick. The
-        // detector is not ticked here: frames may wait unread in the capture
-        // (the daemon reads them on its tick), and deadlines checked without
-        // them would see a live peer dead. The peer view may lag by up to
-        // one of our intervals, as between any two ticks.
+        // A failing check hands over at once, not at the next tick (nor
+        // does a first passing result wait for it). The detector is not
+        // ticked here: frames may wait unread in the capture (the daemon
+        // reads them on its tick), and deadlines checked without them would
+        // see a live peer dead. The peer view may lag by up to one of our
+        // intervals, as between any two ticks.
         role_->evaluate(peer_view(at), at);
         run_actions(at);
     }

@@ -54,10 +54,14 @@ nlohmann::json link_status(Node& node, const ProcessStatus& process, std::size_t
 nlohmann::json health_status(const Node& node, std::int64_t now) {
     const takeover::HealthMonitor* health = node.health();
     const auto unable = node.role().cannot_serve();
+    const auto cannot_take = node.role().cannot_take_over();
     nlohmann::json out = {{"healthy", health == nullptr || health->healthy()},
                           {"failing", health == nullptr ? "" : health->failing()},
+                          {"pending", health == nullptr ? "" : health->pending()},
                           {"can_serve", !unable.has_value()},
                           {"cannot_serve_reason", unable.value_or("")},
+                          {"can_take_over", !cannot_take.has_value()},
+                          {"cannot_take_over_reason", cannot_take.value_or("")},
                           {"checks", nlohmann::json::array()}};
     for (std::size_t i = 0; health != nullptr && i < health->checks().size(); ++i) {
         const auto& check = health->checks()[i];

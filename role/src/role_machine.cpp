@@ -247,12 +247,31 @@ void RoleMachine::on_carrier(bool service_carrier, bool link_came_back, std::int
     }
 }
 
-void RoleMachine::on_health(bool healthy, const std::string& failing, std::int64_t /*now*/) {
+void RoleMachine::on_health(ServiceHealth health, const std::string& names, std::int64_t /*now*/) {
+    const bool healthy = health != ServiceHealth::failing;
+    std::string pending;
+    if (health == ServiceHealth::pending) {
+        pending = names.empty() ? "a check" : names;
+    }
     if (healthy != service_healthy_) {
-        log(healthy ? std::string("service checks pass again") : "service check failing: " + failing);
+        log(healthy ? std::string("service checks pass again") : "service check failing: " + names);
+    } else if (pending.empty() && !pending_checks_.empty() && healthy) {
+        log("service checks pass (their first results)");
     }
     service_healthy_ = healthy;
-    failing_checks_ = failing;
+    failing_checks_ = healthy ? "" : names;
+    const bool became_pending = !pending.empty() && pending_checks_.empty();
+    pending_checks_ = pending;
+    if (became_pending) {
+        // Routine at every start: logged, not mailed (a failing check is).
+        std::string doing = "not taking the addresses yet";
+        if (hold_ == HoldState::active) {
+            doing = "keeping the addresses";
+        } else if (config_.role == wire::Role::secondary) {
+            doing = "no takeover yet";
+        }
+        log(doing + ": checks have no result yet (" + pending_checks_ + ")");
+    }
 }
 
 std::optional<std::string> RoleMachine::cannot_serve() const {
@@ -261,6 +280,16 @@ std::optional<std::string> RoleMachine::cannot_serve() const {
     }
     if (!service_healthy_) {
         return "service check failing (" + failing_checks_ + ")";
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> RoleMachine::cannot_take_over() const {
+    if (auto unable = cannot_serve()) {
+        return unable;
+    }
+    if (!pending_checks_.empty()) {
+        return "checks have no result yet (" + pending_checks_ + ")";
     }
     return std::nullopt;
 }
@@ -470,6 +499,9 @@ void RoleMachine::evaluate_secondary(const PeerView& peer, std::int64_t now) {
         } else {
             probing_since_ns_ = 0;
         }
+        if (!pending_checks_.empty()) {
+            return;  // we may be unable to serve: take nothing until every check has answered
+        }
         // Only a state chosen knowing ours: one from before our last change
         // (or, here, before the primary heard our last one) may be history
         // the primary has since undone, e.g. a check that passes again.
@@ -535,6 +567,16 @@ void RoleMachine::evaluate_primary(const PeerView& peer, std::int64_t now) {
     }
     if (peer_heard_now(peer)) {
         probing_since_ns_ = 0;  // probes made before the peer was heard say nothing about a later silence
+    }
+    if (!pending_checks_.empty()) {
+        // We may be unable to serve: neither take the addresses nor ask an
+        // active secondary for them (it would release them to nobody), but
+        // probe a silence so the first passing result can take them at once.
+        outgoing_type_ = wire::MessageType::beat;
+        if (!peer_heard_now(peer)) {
+            probe(peer, now);
+        }
+        return;
     }
     if (peer.state == PeerState::waiting) {
         probe(peer, now);

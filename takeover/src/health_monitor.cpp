@@ -15,9 +15,18 @@ std::string CheckConfig::target() const {
 
 std::string_view to_string(CheckState state) {
     switch (state) {
-        case CheckState::unknown: return "unknown";
+        case CheckState::pending: return "pending";
         case CheckState::passing: return "passing";
         case CheckState::failing: return "failing";
+    }
+    return "?";
+}
+
+std::string_view to_string(HealthVerdict verdict) {
+    switch (verdict) {
+        case HealthVerdict::passing: return "passing";
+        case HealthVerdict::pending: return "pending";
+        case HealthVerdict::failing: return "failing";
     }
     return "?";
 }
@@ -46,23 +55,39 @@ void HealthMonitor::start() {
     }
 }
 
-bool HealthMonitor::healthy() const {
+HealthVerdict HealthMonitor::verdict() const {
+    HealthVerdict verdict = HealthVerdict::passing;
     for (const auto& status : statuses_) {
         if (status.state == CheckState::failing) {
-            return false;
+            return HealthVerdict::failing;
+        }
+        if (status.state == CheckState::pending) {
+            verdict = HealthVerdict::pending;
         }
     }
-    return true;
+    return verdict;
 }
 
-std::string HealthMonitor::failing() const {
+bool HealthMonitor::healthy() const {
+    return verdict() != HealthVerdict::failing;
+}
+
+std::string HealthMonitor::names_in(CheckState state) const {
     std::string names;
     for (std::size_t i = 0; i < checks_.size(); ++i) {
-        if (statuses_[i].state == CheckState::failing) {
+        if (statuses_[i].state == state) {
             names += (names.empty() ? "" : ", ") + checks_[i].name;
         }
     }
     return names;
+}
+
+std::string HealthMonitor::failing() const {
+    return names_in(CheckState::failing);
+}
+
+std::string HealthMonitor::pending() const {
+    return names_in(CheckState::pending);
 }
 
 void HealthMonitor::run(std::size_t index) {
@@ -92,9 +117,8 @@ void HealthMonitor::on_result(std::size_t index, const CheckOutcome& outcome) {
         ++status.consecutive_failed;
         status.consecutive_ok = 0;
     }
-    const bool was_healthy = healthy();
     const CheckState before = status.state;
-    if (before == CheckState::unknown) {
+    if (before == CheckState::pending) {
         status.state = outcome.ok ? CheckState::passing : CheckState::failing;  // the first result decides
     } else if (before == CheckState::passing && status.consecutive_failed >= check.fall) {
         status.state = CheckState::failing;
@@ -102,7 +126,7 @@ void HealthMonitor::on_result(std::size_t index, const CheckOutcome& outcome) {
         status.state = CheckState::passing;
     }
     if (status.state != before) {
-        if (before != CheckState::unknown) {
+        if (before != CheckState::pending) {
             ++status.state_changes;
         }
         status.last_change_ns = now_();
@@ -118,7 +142,8 @@ void HealthMonitor::on_result(std::size_t index, const CheckOutcome& outcome) {
             (*self)->run(index);
         }
     });
-    if (healthy() != was_healthy && changed_) {
+    // A check that changes state changes the verdict or the names it gives.
+    if (status.state != before && changed_) {
         changed_();
     }
 }

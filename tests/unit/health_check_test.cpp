@@ -14,7 +14,11 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "fake_takeover_edges.hpp"
 #include "fo/takeover/check_executor.hpp"
@@ -56,7 +60,7 @@ struct MonitorHarness {
         : monitor(
               std::move(checks), executor, scheduler, [this] { return now; },
               [this](const std::string& line) { log.push_back(line); }) {
-        monitor.on_change([this] { verdicts.push_back(monitor.healthy()); });
+        monitor.on_change([this] { verdicts.push_back(monitor.verdict()); });
     }
     /// One interval: the next run of every check.
     void step() {
@@ -67,7 +71,7 @@ struct MonitorHarness {
     testing::FakeScheduler scheduler;
     std::int64_t now = 0;
     std::vector<std::string> log;
-    std::vector<bool> verdicts;
+    std::vector<HealthVerdict> verdicts;
     HealthMonitor monitor;
 };
 
@@ -88,7 +92,9 @@ TEST(HealthMonitor, FirstResultDecidesThenFallAndRiseCountConsecutiveRuns) {
     EXPECT_FALSE(h.monitor.healthy());
     h.step();  // run 9: the second
     EXPECT_TRUE(h.monitor.healthy());
-    EXPECT_EQ(h.verdicts, (std::vector<bool>{false, true}));
+    // The first result ends `pending` (a change too), then fall, then rise.
+    EXPECT_EQ(h.verdicts,
+              (std::vector<HealthVerdict>{HealthVerdict::passing, HealthVerdict::failing, HealthVerdict::passing}));
     EXPECT_EQ(h.monitor.statuses()[0].runs, 9U);
     EXPECT_EQ(h.monitor.statuses()[0].failures, 5U);
     EXPECT_EQ(h.monitor.statuses()[0].state_changes, 2U);
@@ -100,7 +106,7 @@ TEST(HealthMonitor, AFailingFirstResultFailsAtOnce) {
     h.executor.script = {false};
     h.monitor.start();
     EXPECT_FALSE(h.monitor.healthy());
-    EXPECT_EQ(h.verdicts, (std::vector<bool>{false}));
+    EXPECT_EQ(h.verdicts, (std::vector<HealthVerdict>{HealthVerdict::failing}));
 }
 
 // A check that alternates every run (or fails fewer than `fall` times in a
@@ -115,7 +121,7 @@ TEST(HealthMonitor, FlappingNeverChangesTheVerdict) {
     for (int i = 0; i < 100; ++i) {
         h.step();
     }
-    EXPECT_TRUE(h.verdicts.empty());
+    EXPECT_EQ(h.verdicts, (std::vector<HealthVerdict>{HealthVerdict::passing}));  // the first result only
     EXPECT_EQ(h.monitor.statuses()[0].state_changes, 0U);
 }
 
@@ -125,6 +131,90 @@ TEST(HealthMonitor, EveryCheckMustPassAndTheFailingOnesAreNamed) {
     h.monitor.start();
     EXPECT_FALSE(h.monitor.healthy());
     EXPECT_EQ(h.monitor.failing(), "smtp");
+}
+
+/// Keeps each run open until the test answers it (a check that takes its time).
+class HeldExecutor final : public CheckExecutor {
+  public:
+    void start(std::size_t index, const CheckConfig&, Done done) override { open[index] = std::move(done); }
+    void answer(std::size_t index, bool ok) {
+        Done done = std::move(open.at(index));
+        open.erase(index);
+        done(CheckOutcome{ok, ok ? "exit 0" : "timed out"});
+    }
+    std::map<std::size_t, Done> open;
+};
+
+struct HeldHarness {
+    explicit HeldHarness(std::vector<CheckConfig> checks)
+        : monitor(
+              std::move(checks), executor, scheduler, [] { return std::int64_t{0}; },
+              [this](const std::string& line) { log.push_back(line); }) {
+        monitor.on_change([this] { changes.emplace_back(monitor.verdict(), monitor.pending()); });
+    }
+    HeldExecutor executor;
+    testing::FakeScheduler scheduler;
+    std::vector<std::string> log;
+    std::vector<std::pair<HealthVerdict, std::string>> changes;
+    HealthMonitor monitor;
+};
+
+// Until a check has its first result the node's verdict is pending, not
+// passing: it must not take the addresses on a service nobody has checked
+// (a run may take up to the check's timeout).
+TEST(HealthMonitor, PendingUntilEveryCheckHasItsFirstResult) {
+    HeldHarness h({check_named("db", 3, 2), check_named("smtp", 3, 2)});
+    EXPECT_EQ(h.monitor.verdict(), HealthVerdict::pending);
+    h.monitor.start();
+    ASSERT_EQ(h.executor.open.size(), 2U);
+    EXPECT_EQ(h.monitor.verdict(), HealthVerdict::pending);
+    EXPECT_TRUE(h.monitor.healthy()) << "pending is not failing";
+    EXPECT_EQ(h.monitor.pending(), "db, smtp");
+    EXPECT_EQ(h.monitor.failing(), "");
+    EXPECT_EQ(h.monitor.statuses()[0].state, CheckState::pending);
+    EXPECT_EQ(to_string(h.monitor.statuses()[0].state), "pending");
+    EXPECT_TRUE(h.changes.empty());
+
+    h.executor.answer(0, true);  // db passes; smtp still has no result
+    EXPECT_EQ(h.monitor.verdict(), HealthVerdict::pending);
+    EXPECT_EQ(h.monitor.pending(), "smtp");
+    h.executor.answer(1, true);
+    EXPECT_EQ(h.monitor.verdict(), HealthVerdict::passing);
+    EXPECT_EQ(h.monitor.pending(), "");
+    // Every change of the names is told: the role machine logs and shows them.
+    const std::vector<std::pair<HealthVerdict, std::string>> want{{HealthVerdict::pending, "smtp"},
+                                                                  {HealthVerdict::passing, ""}};
+    EXPECT_EQ(h.changes, want);
+    EXPECT_EQ(h.log.front(), "check db: pending -> passing (/bin/true: exit 0)");
+}
+
+// A failing first result decides at once, even while another check has none.
+TEST(HealthMonitor, AFailingResultOutweighsAPendingCheck) {
+    HeldHarness h({check_named("db", 3, 2), check_named("smtp", 3, 2)});
+    h.monitor.start();
+    h.executor.answer(1, false);
+    EXPECT_EQ(h.monitor.verdict(), HealthVerdict::failing);
+    EXPECT_EQ(h.monitor.failing(), "smtp");
+    EXPECT_EQ(h.monitor.pending(), "db");
+    EXPECT_EQ(to_string(h.monitor.verdict()), "failing");
+    h.executor.answer(0, true);
+    EXPECT_EQ(h.monitor.verdict(), HealthVerdict::failing);
+    EXPECT_EQ(h.monitor.pending(), "");
+}
+
+// Once a check has a result it never goes back to pending, whatever its
+// later runs do (only a new daemon starts it pending again).
+TEST(HealthMonitor, NeverPendingAgainAfterTheFirstResult) {
+    HeldHarness h({check_named("db", 1, 1)});
+    h.monitor.start();
+    h.executor.answer(0, true);
+    for (int run = 0; run < 5; ++run) {
+        h.scheduler.advance_ns(100 * kMs);  // the next run starts and stays open
+        ASSERT_EQ(h.executor.open.size(), 1U);
+        EXPECT_EQ(h.monitor.verdict(), run % 2 == 0 ? HealthVerdict::passing : HealthVerdict::failing);
+        h.executor.answer(0, run % 2 == 1);
+    }
+    EXPECT_EQ(h.monitor.statuses()[0].runs, 6U);
 }
 
 /// The real executor on a real event loop.

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+
 #include "../sim/pair_sim.hpp"
 
 namespace fo::sim {
@@ -189,6 +192,157 @@ TEST(PairSimHealth, RandomServiceFailuresWithOtherFaults) {
         }
         ASSERT_FALSE(sim.failed()) << sim.failure();
     }
+}
+
+// ---- pending checks: a node takes nothing before its checks answered ----
+
+/// A check as a real command answers it: a live service after `pass_ns`,
+/// a hung one only at the check's timeout. (The sim's own check answers at
+/// once, so with it a check is never seen pending.)
+class SlowCheck final : public takeover::CheckExecutor {
+  public:
+    SlowCheck(PairSim& sim, int host, std::int64_t pass_ns) : sim_(sim), host_(host), pass_ns_(pass_ns) {}
+    void start(std::size_t, const takeover::CheckConfig& check, Done done) override {
+        const bool up = sim_.host(host_).service_up;
+        sim_.at_host(host_, sim_.now() + (up ? pass_ns_ : check.timeout_ns), [this, up, done = std::move(done)] {
+            done(takeover::CheckOutcome{up, up ? "exit 0" : "timed out"});
+            sim_.after_activity(host_);
+        });
+    }
+
+  private:
+    PairSim& sim_;
+    int host_;
+    std::int64_t pass_ns_;
+};
+
+/// PairSim::start(), but the node runs its checks through `checks`: the
+/// node the sim made is replaced before its first event (same edges).
+void start_with(PairSim& sim, int i, takeover::CheckExecutor& checks) {
+    sim.start(i);
+    auto& host = sim.host(i);
+    auto& instance = *host.instance;
+    daemon::NodeEdges edges;
+    for (std::size_t link = 0; link < instance.transmitters.size(); ++link) {
+        edges.transmitters.push_back(instance.transmitters[link].get());
+        edges.link_macs.push_back(PairSim::mac(i, link));
+    }
+    auto* arp = instance.arp.get();
+    edges.arp_for = [arp](const std::string& interface) -> inject::ArpTransmitter* {
+        return interface == "lan0" ? arp : nullptr;
+    };
+    edges.addresses = &host.addresses;
+    edges.hooks = &host.hooks;
+    edges.notifier = &host.notifier;
+    edges.scheduler = instance.scheduler.get();
+    edges.wall_clock = [&sim] { return 1'700'000'000'000'000'000LL + sim.now(); };
+    edges.monotonic_clock = [&sim] { return sim.now(); };
+    edges.logger = [&sim, i](const std::string& line) { sim.log_line(i, line); };
+    edges.checks = &checks;
+    edges.events = host.events;
+    const daemon::NodeIdentity identity = host.node().identity();
+    instance.node = std::make_unique<daemon::Node>(host.config, identity, std::move(edges), sim.now());
+}
+
+/// The primary's service died, the secondary took the addresses over; the
+/// primary's daemon restarts with its check (timeout 1 s) answering slowly.
+struct PrimaryRestart {
+    explicit PrimaryRestart(const std::string& name, std::int64_t pass_ns) : sim(with_checks(name)) {
+        boot(sim);
+        sim.set_service(P, false);
+        run_until(
+            sim, [&] { return sim.holds(S); }, 2 * kSec);
+        EXPECT_TRUE(sim.holds(S));
+        sim.run_for(1 * kSec);
+        held_since = sim.host(S).held_since;
+        secondary_releases = sim.host(S).node().takeover().counters().releases;
+        sim.sigterm(P);
+        sim.run_for(100 * kMs);
+        sim.host(P).config.checks.at(0).timeout_ns = kCheckTimeout;
+        checks.emplace(sim, P, pass_ns);
+    }
+    void restart() {
+        restarted_at = sim.now();
+        start_with(sim, P, *checks);
+    }
+    /// Runs in 1 ms steps for `duration` while the primary's checks have no
+    /// result: the secondary keeps the addresses and the primary neither
+    /// takes them nor asks for them. Returns when the checks have a result
+    /// (its time), or -1 at the end or at the first violation.
+    std::int64_t run_while_pending(std::int64_t duration) {
+        const std::int64_t end = sim.now() + duration;
+        while (sim.now() < end && !sim.failed()) {
+            sim.run_for(kMs);
+            const daemon::Node& primary = sim.host(P).node();
+            if (primary.health()->verdict() != takeover::HealthVerdict::pending) {
+                return sim.now();
+            }
+            if (!saw_pending) {
+                saw_pending = true;
+                EXPECT_EQ(primary.role().cannot_take_over().value_or(""), "checks have no result yet (service)");
+            }
+            if (!sim.holds(S) || sim.holds(P) || primary.role().outgoing_type() != wire::MessageType::beat) {
+                ADD_FAILURE() << "at +" << (sim.now() - restarted_at) / kMs << " ms, checks pending: S holds "
+                              << sim.holds(S) << ", P holds " << sim.holds(P) << ", P asks for the addresses "
+                              << (primary.role().outgoing_type() == wire::MessageType::release_request);
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    static constexpr std::int64_t kCheckTimeout = 1 * kSec;  // longer than the failback hold-down (500 ms)
+    std::optional<SlowCheck> checks;                         // outlives the sim, whose node runs its checks through it
+    PairSim sim;
+    std::int64_t held_since = 0;
+    std::uint64_t secondary_releases = 0;
+    std::int64_t restarted_at = 0;
+    bool saw_pending = false;
+};
+
+// The primary restarts with its service still dead (a hung database: the
+// check times out). Before the first result counted as passing, the
+// primary asked for the addresses, the secondary released them after the
+// hold-down, the primary took them and handed them back at its first
+// result: two moves and two outages for nothing.
+TEST(PairSimHealth, PrimaryRestartingWithADeadServiceLeavesTheAddressesOnTheActiveSecondary) {
+    PrimaryRestart pair("primary-restarts-service-dead", 0);
+    PairSim& sim = pair.sim;
+    pair.restart();
+    const std::int64_t answered = pair.run_while_pending(2 * kSec);
+    EXPECT_TRUE(pair.saw_pending);
+    EXPECT_GE(answered - pair.restarted_at, PrimaryRestart::kCheckTimeout);
+    sim.run_for(2 * kSec);
+    EXPECT_TRUE(sim.holds(S));
+    EXPECT_FALSE(sim.holds(P));
+    EXPECT_EQ(sim.host(S).held_since, pair.held_since) << "the secondary held the addresses throughout";
+    EXPECT_EQ(sim.host(S).node().takeover().counters().releases, pair.secondary_releases);
+    EXPECT_EQ(sim.host(P).node().takeover().counters().acquisitions, 0U);
+    EXPECT_EQ(sim.host(P).node().role().hold(), role::HoldState::releasing);
+    EXPECT_SIM_OK(sim);
+}
+
+// The service is back but its check is slow (800 ms, more than the
+// hold-down): failback waits for the first result, then goes on as usual.
+TEST(PairSimHealth, FailbackWaitsForTheFirstResultOfASlowCheck) {
+    constexpr std::int64_t kSlowPass = 800 * kMs;
+    PrimaryRestart pair("primary-restarts-slow-check", kSlowPass);
+    PairSim& sim = pair.sim;
+    sim.set_service(P, true);
+    pair.restart();
+    const std::int64_t answered = pair.run_while_pending(2 * kSec);
+    ASSERT_GT(answered, 0);
+    EXPECT_GE(answered - pair.restarted_at, kSlowPass);
+    EXPECT_EQ(sim.host(S).held_since, pair.held_since);
+    const std::int64_t took = run_until(
+        sim, [&] { return sim.holds(P); }, 1 * kSec);
+    EXPECT_TRUE(sim.holds(P));
+    EXPECT_FALSE(sim.holds(S));
+    // The hold-down counted from the restart has passed: one request, one release.
+    EXPECT_LE(took, 10 * sim.options().interval_ns);
+    EXPECT_EQ(sim.host(S).node().takeover().counters().releases, pair.secondary_releases + 1);
+    sim.run_for(1 * kSec);
+    EXPECT_SIM_OK(sim);
 }
 
 }  // namespace

@@ -387,5 +387,151 @@ TEST(RoleHealthRace, AnswerNeedsTheEchoOfAFrameSentAfterOurChange) {
     EXPECT_TRUE(primary.machine().peer_state_answers_us()) << "link 1 echoes one";
 }
 
+// Pending: the checks started with the daemon and have not all answered
+// (a run may take up to the check's timeout). A node whose service nobody
+// has checked yet takes nothing, by no path; a holder keeps what it holds.
+
+bool logged(const Harness& h, const std::string& line) {
+    return std::find(h.log.begin(), h.log.end(), line) != h.log.end();
+}
+
+TEST(RoleHealthPending, PrimaryDoesNotAcquireOnTheHandshakeUntilEveryCheckHasAResult) {
+    Harness primary(Role::primary);
+    primary.machine().on_health(ServiceHealth::pending, "db", primary.now);
+    EXPECT_EQ(primary.machine().cannot_serve(), std::nullopt);
+    EXPECT_EQ(primary.machine().cannot_take_over(), std::optional<std::string>("checks have no result yet (db)"));
+    EXPECT_TRUE(logged(primary, "not taking the addresses yet: checks have no result yet (db)"));
+    for (int i = 0; i < 20; ++i) {
+        primary.advance(kInterval);
+        primary.frame(SenderState::standby, 0);
+        const auto actions = primary.evaluate();
+        EXPECT_FALSE(Harness::has(actions, Kind::acquire)) << kinds(actions);
+        EXPECT_FALSE(Harness::has(actions, Kind::send_released)) << kinds(actions);
+    }
+    // Still `starting`: `releasing` would hand the addresses to the standby
+    // only to ask them back at the first passing result.
+    EXPECT_EQ(primary.machine().hold(), HoldState::starting);
+    EXPECT_TRUE(primary.changes.empty());
+
+    primary.machine().on_health(ServiceHealth::passing, "", primary.now);
+    EXPECT_EQ(primary.machine().cannot_take_over(), std::nullopt);
+    primary.frame(SenderState::standby, 0);
+    const auto actions = primary.evaluate();
+    const Action* acquire = Harness::find(actions, Kind::acquire);
+    ASSERT_NE(acquire, nullptr) << kinds(actions);
+    EXPECT_EQ(acquire->reason, "secondary is standing by");
+}
+
+// The restarted primary with a dead service: asking the active secondary
+// for the addresses before its check answered would move them twice (to
+// the primary, and back when the check fails).
+TEST(RoleHealthPending, PrimaryDoesNotAskAnActiveSecondaryForTheAddresses) {
+    for (const bool passes : {true, false}) {
+        SCOPED_TRACE(passes ? "the first result passes" : "the first result fails");
+        Harness primary(Role::primary);
+        primary.machine().on_health(ServiceHealth::pending, "db", primary.now);
+        for (int i = 0; i < 20; ++i) {
+            primary.advance(kInterval);
+            primary.frame(SenderState::active, 1);
+            const auto actions = primary.evaluate();
+            EXPECT_TRUE(actions.empty()) << kinds(actions);
+            EXPECT_EQ(primary.machine().outgoing_type(), MessageType::beat);
+        }
+        primary.machine().on_health(passes, passes ? "" : "db", primary.now);
+        primary.frame(SenderState::active, 1);
+        const auto actions = primary.evaluate();
+        EXPECT_FALSE(Harness::has(actions, Kind::acquire)) << kinds(actions);
+        if (passes) {
+            EXPECT_EQ(primary.machine().outgoing_type(), MessageType::release_request);
+            EXPECT_EQ(primary.machine().hold(), HoldState::starting);
+        } else {
+            EXPECT_EQ(primary.machine().outgoing_type(), MessageType::beat);
+            EXPECT_EQ(primary.machine().hold(), HoldState::releasing);
+        }
+    }
+}
+
+// Nobody answers: the pending primary probes (so the first passing result
+// can take the addresses at once) but claims nothing.
+TEST(RoleHealthPending, PrimaryProbesASilenceButClaimsOnlyAfterTheFirstPassingResult) {
+    Harness primary(Role::primary);
+    primary.machine().on_health(ServiceHealth::pending, "db", primary.now);
+    primary.peer(PeerState::dead);
+    int probes = 0;
+    for (int i = 0; i < 60; ++i) {
+        primary.advance(kInterval);
+        const auto actions = primary.evaluate();
+        EXPECT_FALSE(Harness::has(actions, Kind::acquire)) << kinds(actions);
+        probes += Harness::has(actions, Kind::probe) ? 1 : 0;
+    }
+    EXPECT_GE(probes, 50);
+    primary.machine().on_health(ServiceHealth::passing, "", primary.now);
+    const auto actions = primary.evaluate();
+    const Action* acquire = Harness::find(actions, Kind::acquire);
+    ASSERT_NE(acquire, nullptr) << kinds(actions);
+    EXPECT_EQ(acquire->reason, "no secondary answers and the addresses are free");
+}
+
+// A standby with pending checks takes nothing: not on a handover, not when
+// the primary dies. Routine at every start: logged, not mailed.
+TEST(RoleHealthPending, StandbyTakesNothingUntilEveryCheckHasAResult) {
+    Harness secondary(Role::secondary);
+    secondary.frame(SenderState::active, 1);
+    (void)secondary.evaluate();
+    secondary.machine().on_health(ServiceHealth::pending, "db, smtp", secondary.now);
+    EXPECT_TRUE(logged(secondary, "no takeover yet: checks have no result yet (db, smtp)"));
+    secondary.frame(SenderState::releasing, 1, MessageType::released);
+    auto actions = secondary.evaluate();
+    EXPECT_FALSE(Harness::has(actions, Kind::acquire)) << kinds(actions);
+    EXPECT_FALSE(notified(actions, "cannot stand by")) << kinds(actions);
+    secondary.peer(PeerState::dead);
+    for (int i = 0; i < 50; ++i) {
+        secondary.advance(kInterval);
+        actions = secondary.evaluate();
+        EXPECT_FALSE(Harness::has(actions, Kind::acquire)) << kinds(actions);
+        EXPECT_FALSE(Harness::has(actions, Kind::notify)) << kinds(actions);
+    }
+    EXPECT_EQ(secondary.machine().hold(), HoldState::standby);
+    secondary.machine().on_health(ServiceHealth::pending, "smtp", secondary.now);  // db answered
+    EXPECT_FALSE(Harness::has(secondary.evaluate(), Kind::acquire));
+    EXPECT_EQ(secondary.machine().cannot_take_over(), std::optional<std::string>("checks have no result yet (smtp)"));
+
+    secondary.machine().on_health(ServiceHealth::passing, "", secondary.now);
+    secondary.advance(kInterval);
+    actions = secondary.evaluate();
+    const Action* acquire = Harness::find(actions, Kind::acquire);
+    ASSERT_NE(acquire, nullptr) << kinds(actions);
+    EXPECT_EQ(acquire->reason, "primary handed over (releasing)");
+}
+
+// Pending never makes a holder give the addresses up (nothing is known
+// against it); failback goes on as without checks.
+TEST(RoleHealthPending, HolderKeepsTheAddressesWhilePending) {
+    for (const Role role : {Role::primary, Role::secondary}) {
+        SCOPED_TRACE(role == Role::primary ? "primary" : "secondary");
+        Harness holder(role);
+        holder.make_active(1);
+        holder.machine().on_health(ServiceHealth::pending, "db", holder.now);
+        EXPECT_TRUE(logged(holder, "keeping the addresses: checks have no result yet (db)"));
+        EXPECT_EQ(holder.machine().cannot_serve(), std::nullopt);
+        const SenderState peer_state = role == Role::primary ? SenderState::standby : SenderState::starting;
+        for (int i = 0; i < 20; ++i) {
+            holder.advance(kInterval);
+            holder.frame(peer_state, 1);
+            const auto actions = holder.evaluate();
+            EXPECT_TRUE(actions.empty()) << kinds(actions);
+        }
+        EXPECT_EQ(holder.machine().hold(), HoldState::active);
+        if (role == Role::secondary) {
+            holder.frame(SenderState::starting, 1, MessageType::release_request);
+            const auto actions = holder.evaluate();
+            const Action* release = Harness::find(actions, Kind::release);
+            ASSERT_NE(release, nullptr) << kinds(actions);
+            EXPECT_EQ(release->reason, "primary is back and asks for its addresses");
+        }
+        holder.expect_transitions_consistent();
+    }
+}
+
 }  // namespace
 }  // namespace fo::role

@@ -128,6 +128,8 @@ class Node {
     void publish_result(EventKind kind, bool succeeded, std::uint64_t vetoed_before, const std::string& reason);
     [[nodiscard]] bool service_carrier() const;
     void on_health_change();
+    /// The checks' verdict to the role machine.
+    void feed_health(std::int64_t now);
 
     Config config_;
     NodeIdentity identity_;

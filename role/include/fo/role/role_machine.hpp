@@ -26,6 +26,13 @@ enum class HoldState : std::uint8_t {
 std::string_view to_string(HoldState state);
 wire::SenderState wire_state(HoldState state);
 
+/// The verdict of the node's [[check]]s.
+enum class ServiceHealth : std::uint8_t {
+    passing,  // every check passes, or none is configured
+    pending,  // none fails, some have no result yet: keep the addresses, take none
+    failing,  // one fails: hand over, cannot stand by
+};
+
 struct RoleConfig {
     wire::Role role = wire::Role::primary;
     std::uint32_t node_id = 0;
@@ -113,11 +120,19 @@ class RoleMachine {
     /// Our carrier: whether every service interface has it, and whether a link
     /// just came back (the peer's beats have not had time to arrive yet).
     void on_carrier(bool service_carrier, bool link_came_back, std::int64_t now);
-    /// The service's own health checks ([[check]]): whether every one passes,
-    /// and the names of the failing ones. Like a lost service link, a failing
-    /// check makes the holder hand over at once and a standby unable to take
-    /// over ("cannot stand by").
-    void on_health(bool healthy, const std::string& failing, std::int64_t now);
+    /// The service's own health checks ([[check]]) and the names of the
+    /// checks that decide it (the failing ones; when pending, the ones with
+    /// no result yet). Like a lost service link, a failing check makes the
+    /// holder hand over at once and a standby unable to take over ("cannot
+    /// stand by"). Pending (the checks started with the daemon and have not
+    /// all answered) blocks every acquisition, the handover handshake
+    /// included, and a primary does not ask for the addresses meanwhile;
+    /// but a holder keeps them: nothing is known against it.
+    void on_health(ServiceHealth health, const std::string& names, std::int64_t now);
+    /// passing (healthy) or failing.
+    void on_health(bool healthy, const std::string& failing, std::int64_t now) {
+        on_health(healthy ? ServiceHealth::passing : ServiceHealth::failing, failing, now);
+    }
     /// An ARP frame from another MAC claiming one of our service addresses.
     void on_claim(std::uint32_t address, std::int64_t now);
     /// Decide: after every input and on every tick.
@@ -154,6 +169,9 @@ class RoleMachine {
     /// Why we cannot serve the addresses now (service link down, a failing
     /// check), or nothing.
     [[nodiscard]] std::optional<std::string> cannot_serve() const;
+    /// Why we may not take the addresses now: cannot_serve(), or checks with
+    /// no result yet ("checks have no result yet (NAMES)"); or nothing.
+    [[nodiscard]] std::optional<std::string> cannot_take_over() const;
 
     // Status.
     [[nodiscard]] const RoleConfig& config() const { return config_; }
@@ -229,6 +247,7 @@ class RoleMachine {
     bool service_carrier_ = true;
     bool service_healthy_ = true;
     std::string failing_checks_;
+    std::string pending_checks_;        // the checks with no result yet; empty: none
     bool releasing_for_check_ = false;  // primary: `releasing` because of a check, not the service link
     std::int64_t carrier_back_ns_ = 0;
     std::uint64_t vetoed_at_peer_change_ = ~std::uint64_t{0};

@@ -46,14 +46,22 @@ class CheckExecutor {
 };
 
 enum class CheckState : std::uint8_t {
-    unknown,  // no result yet: counts as passing (the first result decides at once)
+    pending,  // no result yet (the first result decides at once)
     passing,
     failing,
 };
 std::string_view to_string(CheckState state);
 
+/// The node's verdict over all its checks.
+enum class HealthVerdict : std::uint8_t {
+    passing,  // every check passes (or none is configured)
+    pending,  // none fails, but some have no result yet (since the daemon started)
+    failing,  // at least one fails
+};
+std::string_view to_string(HealthVerdict verdict);
+
 struct CheckStatus {
-    CheckState state = CheckState::unknown;
+    CheckState state = CheckState::pending;
     std::uint32_t consecutive_ok = 0;
     std::uint32_t consecutive_failed = 0;
     std::uint64_t runs = 0;
@@ -74,9 +82,9 @@ struct CheckStatus {
 class HealthMonitor {
   public:
     using Logger = std::function<void(const std::string&)>;
-    /// The node's verdict (every check passing or not) changed.
+    /// The node's verdict, or the checks it names (failing(), pending()), changed.
     using Changed = std::function<void()>;
-    /// One check went unknown/passing/failing -> passing/failing (called
+    /// One check went pending/passing/failing -> passing/failing (called
     /// before Changed, so that a listener sees the cause first).
     using CheckChanged = std::function<void(const CheckConfig& check, CheckState from, const CheckStatus& now)>;
 
@@ -93,10 +101,16 @@ class HealthMonitor {
     /// Runs every check now, then each every interval.
     void start();
 
-    /// No check failing (unknown counts as passing).
+    /// failing when one check fails; else pending while one has no result
+    /// yet; else passing. A check is pending only until its first result
+    /// (at most its timeout after start()): it never becomes pending again.
+    [[nodiscard]] HealthVerdict verdict() const;
+    /// No check failing (a pending one is not failing).
     [[nodiscard]] bool healthy() const;
     /// The failing checks' names, comma separated.
     [[nodiscard]] std::string failing() const;
+    /// The names of the checks with no result yet, comma separated.
+    [[nodiscard]] std::string pending() const;
     [[nodiscard]] const std::vector<CheckConfig>& checks() const { return checks_; }
     [[nodiscard]] const std::vector<CheckStatus>& statuses() const { return statuses_; }
 
@@ -104,6 +118,7 @@ class HealthMonitor {
     void run(std::size_t index);
     void on_result(std::size_t index, const CheckOutcome& outcome);
     void log(const std::string& line) const;
+    [[nodiscard]] std::string names_in(CheckState state) const;
 
     std::vector<CheckConfig> checks_;
     std::vector<CheckStatus> statuses_;
