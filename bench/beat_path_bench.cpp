@@ -23,9 +23,25 @@
 #include "fo/runtime/event_loop.hpp"
 #include "frames.hpp"
 
+// Under AddressSanitizer the sanitizer owns malloc: nothing is counted
+// there (CI builds the benchmarks without it; a sanitized build still links).
+#if defined(__SANITIZE_ADDRESS__)
+#define FO_COUNT_ALLOCATIONS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FO_COUNT_ALLOCATIONS 0
+#endif
+#endif
+#ifndef FO_COUNT_ALLOCATIONS
+#define FO_COUNT_ALLOCATIONS 1
+#endif
+
 namespace {
+constexpr bool kCountAllocations = FO_COUNT_ALLOCATIONS != 0;
 std::atomic<std::uint64_t> allocations{0};
 }  // namespace
+
+#if FO_COUNT_ALLOCATIONS
 
 // glibc's own entry points, which every malloc of the process reaches
 // through these (the executable's definitions interpose on every library's).
@@ -48,6 +64,7 @@ void* realloc(void* pointer, std::size_t size) {
 }
 }
 // NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp,cppcoreguidelines-no-malloc,readability-inconsistent-declaration-parameter-name)
+#endif
 
 namespace {
 
@@ -56,6 +73,9 @@ class AllocationCount {
   public:
     AllocationCount() : start_(allocations.load(std::memory_order_relaxed)) {}
     void report(benchmark::State& state) const {
+        if constexpr (!kCountAllocations) {
+            return;
+        }
         state.counters["allocs_per_item"] =
             benchmark::Counter(static_cast<double>(allocations.load(std::memory_order_relaxed) - start_),
                                benchmark::Counter::kAvgIterations);
