@@ -9,7 +9,9 @@
 #                     release handshake after the 500 ms hold-down,
 #                     keepalived by preemption, its priority being higher)
 #           sigterm  (SIGTERM to the holding primary: the handover)
-#           idle     (10 s of idle CPU and the peak RSS of each daemon)
+#           idle     (10 s of idle CPU of each daemon: utime+stime, sampled by the
+#                     tick, and cpu_percent_exact, the on-CPU time from
+#                     /proc/PID/task/*/schedstat in ns; the peak RSS)
 #   failback and sigterm report the longest client-visible gap and the time
 #   two MACs answered (fo-probe outage), and whether the right host ended up
 #   holding the address.
@@ -104,6 +106,13 @@ namespace_cpu_ticks() { # NS: utime+stime of every process in it
   done
   echo "$total"
 }
+namespace_cpu_ns() { # NS: on-CPU time of every thread in it (schedstat, ns; not tick-sampled)
+  local total=0 pid
+  for pid in $(ip netns pids "$1"); do
+    total=$((total + $(cat /proc/"$pid"/task/*/schedstat 2>/dev/null | awk '{t += $1} END {print t + 0}')))
+  done
+  echo "$total"
+}
 namespace_peak_rss_kb() { # NS: the sum of VmHWM of every process in it
   local total=0 pid
   for pid in $(ip netns pids "$1"); do
@@ -116,6 +125,7 @@ start_system
 if [[ $MODE == idle ]]; then
   hz=$(getconf CLK_TCK)
   p0=$(namespace_cpu_ticks "$primary") s0=$(namespace_cpu_ticks "$secondary")
+  pn0=$(namespace_cpu_ns "$primary") sn0=$(namespace_cpu_ns "$secondary")
   perf_pids=()
   if [[ -n ${FO_BENCH_PERF_DIR:-} && $SYSTEM == fastfailover-* ]]; then
     # Profile of each daemon over the same 10 s (bench/profile_idle.sh).
@@ -129,10 +139,13 @@ if [[ $MODE == idle ]]; then
   sleep 10
   for pid in "${perf_pids[@]}"; do wait "$pid" || true; done
   p1=$(namespace_cpu_ticks "$primary") s1=$(namespace_cpu_ticks "$secondary")
+  pn1=$(namespace_cpu_ns "$primary") sn1=$(namespace_cpu_ns "$secondary")
   jq -cn --arg system "$SYSTEM" --argjson hz "$hz" --argjson p "$((p1 - p0))" --argjson s "$((s1 - s0))" \
+    --argjson pn "$((pn1 - pn0))" --argjson sn "$((sn1 - sn0))" \
     --argjson prss "$(namespace_peak_rss_kb "$primary")" --argjson srss "$(namespace_peak_rss_kb "$secondary")" \
     '{system: $system, mode: "idle",
       cpu_percent: {primary: ($p / $hz / 10 * 100), secondary: ($s / $hz / 10 * 100)},
+      cpu_percent_exact: {primary: ($pn / 1e8 * 1000 | round / 1000), secondary: ($sn / 1e8 * 1000 | round / 1000)},
       peak_rss_kb: {primary: $prss, secondary: $srss}}'
   exit 0
 fi

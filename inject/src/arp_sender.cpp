@@ -8,17 +8,16 @@
 #include <optional>
 #include <string>
 
+#include "fo/inject/packet_socket.hpp"
 #include "fo/wire/arp.hpp"
 #include "libnet_context.hpp"
-#include "packet_socket.hpp"
 
 namespace fo::inject {
 
 struct LibnetArpSender::State {
     State(const std::string& interface, InjectionMode injection_mode, wire::MacAddress given_mac)
-        : context(injection_mode == InjectionMode::link ? LIBNET_LINK : LIBNET_NONE, interface),
-          mode(injection_mode),
-          source_mac(injection_mode == InjectionMode::link ? context.hardware_address() : given_mac) {
+        : mode(injection_mode),
+          source_mac(injection_mode == InjectionMode::link ? interface_addresses(interface).mac : given_mac) {
         if (mode == InjectionMode::link) {
             packet.emplace(interface, ETHERTYPE_ARP);
         }
@@ -29,12 +28,12 @@ struct LibnetArpSender::State {
     State(State&&) = delete;
     State& operator=(State&&) = delete;
 
-    detail::LibnetContext context;
+    detail::LibnetContext context;  // builds frames only (build_only mode)
     InjectionMode mode;
     wire::MacAddress source_mac;
     libnet_ptag_t arp_tag = 0;
     libnet_ptag_t ethernet_tag = 0;
-    std::optional<detail::PacketSocket> packet;  // link mode
+    std::optional<PacketSocket> packet;  // link mode
 };
 
 LibnetArpSender::LibnetArpSender(const std::string& interface, InjectionMode mode, wire::MacAddress source_mac)
@@ -59,7 +58,7 @@ bool LibnetArpSender::send_frame(const wire::ArpFrame& frame) {
     State& s = *state_;
     if (s.mode == InjectionMode::link) {
         const auto bytes = wire::encode_arp_frame(frame);
-        return s.packet->send(bytes, frame.ethernet_destination, last_error_);
+        return s.packet->send(bytes, last_error_);
     }
     // build_only (benchmarks): libnet builds and assembles the frame.
     const std::uint32_t sender_ip = htonl(frame.sender_ip.value);

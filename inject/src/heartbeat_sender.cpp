@@ -1,6 +1,7 @@
 #include "fo/inject/heartbeat_sender.hpp"
 
 #include <arpa/inet.h>
+#include <net/ethernet.h>
 
 #include <array>
 #include <cstdlib>
@@ -39,7 +40,7 @@ SourceAddresses source_addresses(const HeartbeatSenderOptions& options) {
 
 /// The frame with a zero payload, assembled by libnet (IPv4 checksum included).
 std::vector<std::uint8_t> build_template(const HeartbeatSenderOptions& options, const SourceAddresses& source) {
-    detail::LibnetContext context(LIBNET_NONE, "");
+    detail::LibnetContext context;
     const wire::HeartbeatPayload zeros{};
     const auto ip_length = static_cast<std::uint16_t>(kIpv4Header + kUdpHeader + wire::kHeartbeatPayloadSize);
     // libnet builds from the innermost header out: UDP, then IPv4, then Ethernet.
@@ -93,7 +94,7 @@ struct LibnetHeartbeatSender::State {
 };
 
 LibnetHeartbeatSender::LibnetHeartbeatSender(const HeartbeatSenderOptions& options)
-    : LibnetHeartbeatSender(options, std::make_unique<PacketSocketSink>(options.interface)) {}
+    : LibnetHeartbeatSender(options, std::make_unique<PacketSocket>(options.interface, ETHERTYPE_IP)) {}
 
 LibnetHeartbeatSender::LibnetHeartbeatSender(const HeartbeatSenderOptions& options, std::unique_ptr<FrameSink> sink)
     : state_(std::make_unique<State>(options, std::move(sink))) {}

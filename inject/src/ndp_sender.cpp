@@ -1,23 +1,23 @@
 #include "fo/inject/ndp_sender.hpp"
 
+#include "fo/inject/packet_socket.hpp"
 #include "fo/wire/ipv6.hpp"
-#include "packet_socket.hpp"
 
 namespace fo::inject {
 
 struct NdpSender::Socket {
     explicit Socket(const std::string& interface) : packet(interface, wire::kEtherTypeIpv6) {}
-    detail::PacketSocket packet;
+    PacketSocket packet;
 };
 
 NdpSender::NdpSender(const std::string& interface)
-    : socket_(std::make_unique<Socket>(interface)), source_mac_(socket_->packet.hardware_address()) {}
+    : socket_(std::make_unique<Socket>(interface)), source_mac_(interface_addresses(interface).mac) {}
 
 NdpSender::~NdpSender() = default;
 
 bool NdpSender::send_unsolicited_advert(const wire::Ipv6Address& address) {
     const wire::NeighborAdvert advert = wire::make_unsolicited_advert(source_mac_, address);
-    return socket_->packet.send(wire::encode_neighbor_advert(advert), advert.ethernet.destination, last_error_);
+    return socket_->packet.send(wire::encode_neighbor_advert(advert), last_error_);
 }
 
 bool NdpSender::send_dad_probe(const wire::Ipv6Address& address) {
@@ -25,7 +25,7 @@ bool NdpSender::send_dad_probe(const wire::Ipv6Address& address) {
 }
 
 bool NdpSender::send_solicit(const wire::NeighborSolicit& solicit) {
-    return socket_->packet.send(wire::encode_neighbor_solicit(solicit), solicit.ethernet.destination, last_error_);
+    return socket_->packet.send(wire::encode_neighbor_solicit(solicit), last_error_);
 }
 
 }  // namespace fo::inject

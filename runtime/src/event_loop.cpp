@@ -54,6 +54,17 @@ void EventLoop::unwatch(int fd) {
     watches_.erase(fd);
 }
 
+void EventLoop::enqueue(Deadline deadline) {
+    queue_.insert(std::upper_bound(queue_.begin(), queue_.end(), deadline), deadline);
+}
+
+void EventLoop::dequeue(Deadline deadline) {
+    const auto found = std::lower_bound(queue_.begin(), queue_.end(), deadline);
+    if (found != queue_.end() && *found == deadline) {
+        queue_.erase(found);
+    }
+}
+
 EventLoop::TimerId EventLoop::add_timer(std::int64_t delay_ns, std::int64_t period_ns, TimerCallback callback) {
     const TimerId id = next_timer_id_++;
     timers_[id].callback = std::make_shared<TimerCallback>(std::move(callback));
@@ -68,12 +79,12 @@ void EventLoop::rearm_timer(TimerId timer, std::int64_t delay_ns, std::int64_t p
     }
     Timer& entry = found->second;
     if (entry.due_ns != 0) {
-        queue_.erase({entry.due_ns, timer});
+        dequeue({entry.due_ns, timer});
     }
     // As a timerfd: the earliest deadline is "now" (1 ns), never "disarmed".
     entry.due_ns = MonotonicClock{}.now_ns() + std::max<std::int64_t>(delay_ns, 1);
     entry.period_ns = std::max<std::int64_t>(period_ns, 0);
-    queue_.emplace(entry.due_ns, timer);
+    enqueue({entry.due_ns, timer});
 }
 
 void EventLoop::cancel_timer(TimerId timer) {
@@ -82,7 +93,7 @@ void EventLoop::cancel_timer(TimerId timer) {
         return;
     }
     if (found->second.due_ns != 0) {
-        queue_.erase({found->second.due_ns, timer});
+        dequeue({found->second.due_ns, timer});
     }
     timers_.erase(found);
 }
@@ -90,8 +101,8 @@ void EventLoop::cancel_timer(TimerId timer) {
 void EventLoop::run_due_timers() {
     const std::int64_t now = MonotonicClock{}.now_ns();
     // Only what is due now: a timer re-armed by a callback is due later.
-    while (running_ && !queue_.empty() && queue_.begin()->first <= now) {
-        const auto [due, id] = *queue_.begin();
+    while (running_ && !queue_.empty() && queue_.front().first <= now) {
+        const auto [due, id] = queue_.front();
         queue_.erase(queue_.begin());
         Timer& timer = timers_.at(id);
         std::uint64_t expirations = 1;
@@ -99,7 +110,7 @@ void EventLoop::run_due_timers() {
             // Late by whole periods (a stall): one call that says how many.
             expirations += static_cast<std::uint64_t>((now - due) / timer.period_ns);
             timer.due_ns = due + static_cast<std::int64_t>(expirations) * timer.period_ns;
-            queue_.emplace(timer.due_ns, id);
+            enqueue({timer.due_ns, id});
         } else {
             timer.due_ns = 0;
         }
@@ -112,7 +123,7 @@ int EventLoop::wait(epoll_event* events, int size) {
     if (queue_.empty()) {
         return epoll_wait(epoll_fd_, events, size, -1);
     }
-    const std::int64_t timeout_ns = std::max<std::int64_t>(queue_.begin()->first - MonotonicClock{}.now_ns(), 0);
+    const std::int64_t timeout_ns = std::max<std::int64_t>(queue_.front().first - MonotonicClock{}.now_ns(), 0);
     if (have_epoll_pwait2_) {
         const timespec timeout{static_cast<time_t>(timeout_ns / kNanosPerSecond),
                                static_cast<long>(timeout_ns % kNanosPerSecond)};

@@ -4,12 +4,10 @@
 // pass), and the event loop's timers (re-armed and cancelled from their own
 // callbacks, late periodic timers counted).
 #include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <array>
 #include <ctime>
 
+#include "fake_frame_sink.hpp"
 #include "fo/capture/bpf_filter.hpp"
 #include "fo/inject/heartbeat_sender.hpp"
 #include "fo/runtime/event_loop.hpp"
@@ -21,7 +19,6 @@ namespace {
 class SenderIntoSocketpair : public ::testing::Test {
   protected:
     void SetUp() override {
-        ASSERT_EQ(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, fds_.data()), 0);
         const wire::UdpEndpoints endpoints = testing::primary_to_secondary();
         inject::HeartbeatSenderOptions options;
         options.interface = "test0";
@@ -30,22 +27,18 @@ class SenderIntoSocketpair : public ::testing::Test {
         options.keyring = &keyring_;
         options.source_mac = endpoints.source_mac;
         options.source_ip = endpoints.source_ip;
-        sender_ =
-            std::make_unique<inject::LibnetHeartbeatSender>(options, std::make_unique<inject::DescriptorSink>(fds_[0]));
-    }
-    void TearDown() override {
-        close(fds_[0]);
-        close(fds_[1]);
+        auto sink = std::make_unique<testing::SocketpairFrameSink>();
+        sink_ = sink.get();
+        sender_ = std::make_unique<inject::LibnetHeartbeatSender>(options, std::move(sink));
     }
     testing::Frame receive() {
         testing::Frame frame(512);
-        const ssize_t size = recv(fds_[1], frame.data(), frame.size(), MSG_DONTWAIT);
-        frame.resize(size > 0 ? static_cast<std::size_t>(size) : 0);
+        frame.resize(sink_->receive(frame).size());
         return frame;
     }
 
-    std::array<int, 2> fds_{};
     wire::Keyring keyring_ = wire::Keyring::single(testing::test_key());
+    testing::SocketpairFrameSink* sink_ = nullptr;  // owned by the sender
     std::unique_ptr<inject::LibnetHeartbeatSender> sender_;
 };
 

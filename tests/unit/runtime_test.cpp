@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <vector>
 
 #include "fo/runtime/duration.hpp"
 #include "fo/runtime/event_loop.hpp"
@@ -70,6 +71,31 @@ TEST(EventLoop, CancelledTimerNeverFires) {
     loop.add_timer(5'000'000, 0, [&](std::uint64_t) { loop.stop(); });
     loop.run();
     EXPECT_FALSE(fired);
+}
+
+// The loop's deadline queue: a timer moved many times (as the detector's
+// deadline is after every beat), among others with equal deadlines, leaves
+// no stale entry behind: it fires once, after its last deadline, and the
+// others still fire in the order they were added.
+TEST(EventLoop, ATimerMovedManyTimesFiresOnceAtItsLastDeadline) {
+    EventLoop loop;
+    std::vector<int> order;
+    for (int i = 0; i < 3; ++i) {
+        loop.add_timer(2'000'000, 0, [&order, i](std::uint64_t) { order.push_back(i); });
+    }
+    int moved_runs = 0;
+    const auto moved = loop.add_timer(1'000'000, 0, [&](std::uint64_t) { ++moved_runs; });
+    for (int i = 0; i < 1000; ++i) {
+        loop.rearm_timer(moved, 1'000'000 + i, 0);
+    }
+    loop.rearm_timer(moved, 30'000'000, 0);
+    int runs_when_checked = -1;
+    loop.add_timer(15'000'000, 0, [&](std::uint64_t) { runs_when_checked = moved_runs; });
+    loop.add_timer(60'000'000, 0, [&](std::uint64_t) { loop.stop(); });
+    loop.run();
+    EXPECT_EQ(runs_when_checked, 0) << "fired at a deadline it had been moved away from";
+    EXPECT_EQ(moved_runs, 1);
+    EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
 }
 
 }  // namespace

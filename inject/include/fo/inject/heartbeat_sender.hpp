@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "fo/inject/frame_sink.hpp"
+#include "fo/inject/packet_socket.hpp"
 #include "fo/inject/transmitters.hpp"
 #include "fo/wire/auth.hpp"
 #include "fo/wire/keyring.hpp"
