@@ -201,5 +201,23 @@ std::string kinds(const std::vector<Action>& actions) {
     return out;
 }
 
+/// evaluate(), the acquire or release completed, and what that asked for.
+[[maybe_unused]] std::vector<Action> decide(Harness& h) {
+    auto actions = h.evaluate();
+    h.complete(actions);
+    for (auto& later : h.machine().take_actions()) {
+        actions.push_back(later);
+    }
+    return actions;
+}
+
+/// What the other harness hears from `from` after its actions: its state,
+/// term and, when it just said so, "released".
+[[maybe_unused]] void relay(Harness& from, Harness& to, const std::vector<Action>& actions) {
+    const bool released = Harness::has(actions, Kind::send_released);
+    to.frame(wire_state(from.machine().advertised()), from.machine().term(),
+             released ? MessageType::released : from.machine().outgoing_type());
+}
+
 }  // namespace
 }  // namespace fo::role

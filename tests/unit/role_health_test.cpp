@@ -13,24 +13,6 @@ bool notified(const std::vector<Action>& actions, const std::string& subject) {
                        [&](const Action& a) { return a.kind == Kind::notify && a.reason == subject; });
 }
 
-/// evaluate(), the acquire or release completed, and what that asked for.
-std::vector<Action> decide(Harness& h) {
-    auto actions = h.evaluate();
-    h.complete(actions);
-    for (auto& later : h.machine().take_actions()) {
-        actions.push_back(later);
-    }
-    return actions;
-}
-
-/// What the other harness hears from `from` after its actions: its state,
-/// term and, when it just said so, "released".
-void relay(Harness& from, Harness& to, const std::vector<Action>& actions) {
-    const bool released = Harness::has(actions, Kind::send_released);
-    to.frame(wire_state(from.machine().advertised()), from.machine().term(),
-             released ? MessageType::released : from.machine().outgoing_type());
-}
-
 TEST(RoleHealth, HolderWhoseCheckFailsHandsOverAndThePeerTakesOverWithoutTimeout) {
     Harness primary(Role::primary);
     Harness secondary(Role::secondary);

@@ -11,16 +11,6 @@
 namespace fo::role {
 namespace {
 
-/// evaluate(), the acquire or release completed, and what that asked for.
-std::vector<Action> decide(Harness& h) {
-    auto actions = h.evaluate();
-    h.complete(actions);
-    for (auto& later : h.machine().take_actions()) {
-        actions.push_back(later);
-    }
-    return actions;
-}
-
 /// One boot of the peer, numbered as its emitter numbers: its own epoch, a
 /// sequence per link, a generation per change of what it says. Each frame
 /// echoes the newest frame of ours on its link when it is made (one of
@@ -87,7 +77,8 @@ bool takes(Harness& h) {
 // is replaced, frames of it are history (on_peer_frame keeps the retired
 // epochs; better, BeatIntake retires it on every link's session when one
 // session is replaced).
-// Failed before c6d40d3: a delayed frame of the peer's previous boot (on the other link) overrides its new boot and hands over
+// Failed before c6d40d3: a delayed frame of the peer's previous boot (on the other link) overrides its new boot and
+// hands over
 TEST(RoleRaceReview, DelayedFrameOfThePrimarysPreviousBootDoesNotHandOverAfterItsRestart) {
     Harness secondary(Role::secondary);
     Harness p2(Role::primary);
