@@ -99,23 +99,24 @@ std::optional<takeover::ServiceAddress> parse_cidr(const std::string& text) {
 
 }  // namespace
 
+std::string key_origin(const Config& config, const std::string& key) {
+    const auto found = config.origins.find(key);
+    return (found != config.origins.end() ? found->second : config.source) + ": key '" + key + "': ";
+}
+
 wire::KeyringLoadResult load_keyring(const Config& config, wire::KeyFilePolicy policy) {
     wire::KeyringLoadResult result;
-    const auto origin = [&config](const std::string& key) {
-        const auto found = config.origins.find(key);
-        return (found != config.origins.end() ? found->second : config.source) + ": key '" + key + "': ";
-    };
     if (!config.auth_key_dir.empty()) {
         result = wire::Keyring::load_directory(config.auth_key_dir, config.auth_send_key_id.value_or(0), policy);
         if (!result.keyring) {
-            result.error = origin("auth_key_dir") + result.error;
+            result.error = key_origin(config, "auth_key_dir") + result.error;
         }
     } else if (!config.auth_key_file.empty()) {
         auto loaded = wire::AuthKey::load_file(config.auth_key_file, policy);
         if (loaded.key) {
             result.keyring = wire::Keyring::single(std::move(*loaded.key));
         } else {
-            result.error = origin("auth_key_file") + loaded.error;
+            result.error = key_origin(config, "auth_key_file") + loaded.error;
         }
     }
     return result;

@@ -6,11 +6,6 @@ namespace fo::daemon {
 
 namespace {
 constexpr std::int64_t kMailTimeoutNs = 30'000'000'000;  // one attempt, sendmail or SMTP
-
-std::string origin_of(const Config& config, const std::string& key) {
-    const auto found = config.origins.find(key);
-    return (found != config.origins.end() ? found->second : config.source) + ": key '" + key + "': ";
-}
 }  // namespace
 
 std::string smtp_credentials_problem(const Config& config) {
@@ -18,7 +13,7 @@ std::string smtp_credentials_problem(const Config& config) {
         return "";
     }
     auto credentials = takeover::load_smtp_credentials(config.smtp_credentials_file);
-    return credentials.error.empty() ? "" : origin_of(config, "smtp_credentials_file") + credentials.error;
+    return credentials.error.empty() ? "" : key_origin(config, "smtp_credentials_file") + credentials.error;
 }
 
 std::unique_ptr<takeover::MailTransport> make_mail_transport(const Config& config) {
@@ -32,7 +27,7 @@ std::unique_ptr<takeover::MailTransport> make_mail_transport(const Config& confi
     if (!config.smtp_credentials_file.empty()) {
         auto credentials = takeover::load_smtp_credentials(config.smtp_credentials_file);
         if (!credentials.error.empty()) {
-            throw std::runtime_error(origin_of(config, "smtp_credentials_file") + credentials.error);
+            throw std::runtime_error(key_origin(config, "smtp_credentials_file") + credentials.error);
         }
         settings.username = std::move(credentials.username);
         settings.password = std::move(credentials.password);
@@ -53,6 +48,8 @@ takeover::MailPolicy make_mail_policy(const Config& config) {
 }
 
 void copy_mail_keys(const Config& fresh, Config& config) {
+    config.mail_recipient = fresh.mail_recipient;
+    config.sendmail = fresh.sendmail;
     config.smtp_url = fresh.smtp_url;
     config.smtp_starttls_required = fresh.smtp_starttls_required;
     config.smtp_credentials_file = fresh.smtp_credentials_file;

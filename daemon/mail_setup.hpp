@@ -14,7 +14,7 @@ namespace fo::daemon {
 /// (throws std::runtime_error naming the file when they cannot be used).
 std::unique_ptr<takeover::MailTransport> make_mail_transport(const Config& config);
 takeover::MailPolicy make_mail_policy(const Config& config);
-/// SIGHUP: the smtp_* and mail_* keys of `fresh` into `config`.
+/// SIGHUP: the mail keys (mail_*, sendmail, smtp_*) of `fresh` into `config`.
 void copy_mail_keys(const Config& fresh, Config& config);
 /// "" when the credentials file (if any) is usable; else "FILE:LINE: key '...': why".
 std::string smtp_credentials_problem(const Config& config);

@@ -276,19 +276,15 @@ fo_require_nft() {
 # (the LAN bridge port, the peer's priv0) drops on egress towards ROLE as well:
 # a packet socket (libpcap, hence the daemons) sees a received frame before
 # the netdev ingress hook can drop it, so an ingress chain alone would leave
-# ROLE hearing its peer. fo_heal ROLE deletes the tables.
+# ROLE hearing its peer. The far ends are cut first and ROLE itself last: the
+# peer stops hearing ROLE (and times out) only once nothing it sends can reach
+# ROLE (the three nft calls take tens of ms under load; a frame of the peer's
+# takeover slipping through made ROLE yield to it). fo_heal ROLE deletes the
+# tables.
 fo_partition() {
   local role=$1 ns far_lan far_ns
   if [[ $role == primary ]]; then ns=$primary far_lan=p-lan far_ns=$secondary
   else ns=$secondary far_lan=s-lan far_ns=$primary; fi
-  ip netns exec "$ns" nft -f - <<NFT
-table netdev fo_partition {
-  chain lan_in { type filter hook ingress device "lan0" priority 0; policy drop; }
-  chain lan_out { type filter hook egress device "lan0" priority 0; policy drop; }
-  chain priv_in { type filter hook ingress device "priv0" priority 0; policy drop; }
-  chain priv_out { type filter hook egress device "priv0" priority 0; policy drop; }
-}
-NFT
   ip netns exec "$lan" nft -f - <<NFT
 table netdev fo_partition {
   chain to_node { type filter hook egress device "$far_lan" priority 0; policy drop; }
@@ -297,6 +293,14 @@ NFT
   ip netns exec "$far_ns" nft -f - <<NFT
 table netdev fo_partition {
   chain to_node { type filter hook egress device "priv0" priority 0; policy drop; }
+}
+NFT
+  ip netns exec "$ns" nft -f - <<NFT
+table netdev fo_partition {
+  chain lan_in { type filter hook ingress device "lan0" priority 0; policy drop; }
+  chain lan_out { type filter hook egress device "lan0" priority 0; policy drop; }
+  chain priv_in { type filter hook ingress device "priv0" priority 0; policy drop; }
+  chain priv_out { type filter hook egress device "priv0" priority 0; policy drop; }
 }
 NFT
 }

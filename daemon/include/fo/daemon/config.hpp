@@ -144,6 +144,10 @@ ConfigResult load_hostconfig_file(const std::string& path, const std::string& in
 /// with no error when auth = "none". Errors as "ORIGIN: key 'k': ...".
 wire::KeyringLoadResult load_keyring(const Config& config, wire::KeyFilePolicy policy);
 
+/// "ORIGIN: key 'k': ", the prefix of an error about `key` found after
+/// parsing (the file and line that set it, or the configuration's source).
+std::string key_origin(const Config& config, const std::string& key);
+
 std::string to_string(FailbackPolicy policy);
 
 }  // namespace fo::daemon
