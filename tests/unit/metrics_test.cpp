@@ -194,11 +194,12 @@ TEST(Metrics, ExpositionIsWellFormedAndAgreesWithTheStatus) {
         EXPECT_EQ(value_of(samples, "fastfailover_link_went_down_total", {{"link", name}}),
                   link["went_down"].get<double>());
         // The histogram holds every interval; the default 10 ms beats fall
-        // in the 0.01 s bucket or above, none below 5 ms.
+        // in the 0.01 s bucket or above. Below 5 ms only the frames the peer
+        // sent at once on a change of its state (one per change, a few here).
         const double count = value_of(samples, "fastfailover_link_beat_interval_seconds_count", {{"link", name}});
         EXPECT_GT(count, 50);
-        EXPECT_EQ(
-            value_of(samples, "fastfailover_link_beat_interval_seconds_bucket", {{"link", name}, {"le", "0.005"}}), 0);
+        EXPECT_LE(
+            value_of(samples, "fastfailover_link_beat_interval_seconds_bucket", {{"link", name}, {"le", "0.005"}}), 3);
         EXPECT_GT(value_of(samples, "fastfailover_link_beat_interval_seconds_bucket", {{"link", name}, {"le", "0.02"}}),
                   count * 0.9);
     }
