@@ -142,6 +142,8 @@ void print_human(const nlohmann::json& status, std::ostream& out) {
         }
         if (!health->at("can_serve").get<bool>()) {
             out << "cannot serve: " << health->at("cannot_serve_reason").get<std::string>() << "\n";
+        } else if (!health->value("can_take_over", true)) {
+            out << "cannot take over: " << health->at("cannot_take_over_reason").get<std::string>() << "\n";
         }
     }
     out << "addresses held: " << status.at("addresses_held").dump() << "\n";
