@@ -15,6 +15,9 @@ using detector::PeerState;
 // Our frames whose send time is kept per link, to order the peer's boots by
 // what they echo (a delayed frame of a previous boot echoes older ones).
 constexpr std::size_t kSentLogFrames = 256;
+// The peer's replaced boots remembered (a delayed frame comes from the last
+// one or two; each link's session refuses older ones on its own).
+constexpr std::size_t kRetiredBoots = 8;
 }  // namespace
 
 void RoleMachine::new_generation() {
@@ -73,10 +76,25 @@ void RoleMachine::on_peer_frame(const wire::Heartbeat& beat, std::size_t link, s
     // after its new boot was heard on another. The newer boot heard our
     // later frames: a frame of another boot that echoes nothing of ours
     // sent after what the current boot echoed is history.
+    // A boot once replaced never comes back, whatever its delayed frames
+    // echo (links of different delays can make one echo a later frame).
+    if (std::find(retired_epochs_.begin(), retired_epochs_.end(), beat.boot_epoch) != retired_epochs_.end()) {
+        return;
+    }
     const std::int64_t heard_us_at = sent_at(link, beat.echo_sequence);
     const bool another_boot = peer_generation_ && peer_generation_->first != beat.boot_epoch;
     if (another_boot && heard_us_at <= peer_heard_us_at_) {
+        // Which boot is the present is not known yet: no handover on the
+        // current one's word until it is (the timeout path still works).
+        peer_sent_released_ = false;
+        answering_generation_.reset();
         return;
+    }
+    if (another_boot) {
+        retired_epochs_.push_back(peer_generation_->first);
+        if (retired_epochs_.size() > kRetiredBoots) {
+            retired_epochs_.pop_front();
+        }
     }
     peer_heard_us_at_ = another_boot ? heard_us_at : std::max(peer_heard_us_at_, heard_us_at);
     newest = {beat.boot_epoch, beat.sequence};

@@ -82,8 +82,8 @@ bool takes(Harness& h) {
 // an epoch on every link's session when one session replaces it): a restart
 // never goes back. The send-time order then only decides which of two boots
 // not yet compared is the newer.
-// FAILS on main: the secondary acquires on P1's delayed "released" while P2 holds.
-TEST(RoleRaceReview2, DISABLED_DelayedFrameOfTheOldBootEchoingALaterFrameOnTheFasterLinkDoesNotUndoTheNewBoot) {
+// Failed before the retired boots: the secondary acquires on P1's delayed "released" while P2 holds.
+TEST(RoleRaceReview2, DelayedFrameOfTheOldBootEchoingALaterFrameOnTheFasterLinkDoesNotUndoTheNewBoot) {
     Harness secondary(Role::secondary);
     Harness p2(Role::primary);
     PeerBoot p1{0xA1, Role::primary};
@@ -153,8 +153,8 @@ TEST(RoleRaceReview2, DISABLED_DelayedFrameOfTheOldBootEchoingALaterFrameOnTheFa
 // answering_generation_): we no longer know which boot is the present, so
 // only the timeout path (probes) may take; or have the echo source echo
 // only a boot the role machine took.
-// FAILS on main: the secondary acquires on P1's "released" while P2 holds.
-TEST(RoleRaceReview2, DISABLED_PendingCheckPassingWhileTheNewBootIsRefusedDoesNotHandOverOnTheOldBoot) {
+// Failed before the retired boots: the secondary acquires on P1's "released" while P2 holds.
+TEST(RoleRaceReview2, PendingCheckPassingWhileTheNewBootIsRefusedDoesNotHandOverOnTheOldBoot) {
     Harness secondary(Role::secondary);
     Harness p2(Role::primary);
     secondary.machine().on_health(ServiceHealth::pending, "web", secondary.now);

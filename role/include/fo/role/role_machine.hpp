@@ -240,6 +240,7 @@ class RoleMachine {
     // When we sent the newest frame of ours that the peer's current boot
     // echoed: a frame of another boot must echo a later one to replace it.
     std::int64_t peer_heard_us_at_ = 0;
+    std::deque<std::uint64_t> retired_epochs_;  // the peer's boots replaced by a newer one
     // The peer generation (epoch, generation) seen in a frame that answered
     // our current generation: its state was chosen knowing ours.
     std::optional<std::pair<std::uint64_t, std::uint32_t>> answering_generation_;
