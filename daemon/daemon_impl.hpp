@@ -85,15 +85,6 @@ class Daemon {
     void drain_all();
     void drain(std::size_t link);
     void on_beat_tick();
-    /// A beat on every link, our current state in it.
-    void emit_beats();
-    /// When what our frames say changed since the last beat (a new role
-    /// generation), a beat at once instead of at the next tick: the peer
-    /// learns it, and can answer it (the echo rule), an interval sooner.
-    void announce_new_generation();
-    /// announce_new_generation() once the loop is back (after a change made
-    /// outside a decision here: a hook's end, a health check, a command).
-    void announce_after_event();
     void housekeeping();
     void on_wake(std::size_t link);
     void after_input();
@@ -140,8 +131,6 @@ class Daemon {
     std::map<std::string, std::unique_ptr<inject::NdpSender>> ndp_senders_;  // interfaces with IPv6 service addresses
     std::unique_ptr<Node> node_;
     runtime::EventLoop::TimerId detector_timer_ = -1;
-    std::uint64_t emitted_generation_ = 0;  // the role generation of our last beat
-    bool announce_scheduled_ = false;
     std::unique_ptr<ControlSocket> control_;
     std::uint64_t reloads_handled_ = 0;
     std::uint64_t reloads_refused_ = 0;

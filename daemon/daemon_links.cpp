@@ -106,7 +106,6 @@ void Daemon::start_link_timers() {
             // unread when we decide (a paused holder's kernel still answers).
             drain_all();
             node_->decide(now());
-            announce_new_generation();
         });
     }
     for (std::size_t i = 0; i < links_.size(); ++i) {
@@ -163,7 +162,7 @@ void Daemon::on_wake(std::size_t link) {
 }
 
 void Daemon::on_beat_tick() {
-    emit_beats();
+    node_->emit(now());
     drain_all();
     if (now() >= next_housekeeping_ns_) {
         housekeeping();
@@ -190,32 +189,8 @@ void Daemon::drain_all() {
     }
 }
 
-void Daemon::emit_beats() {
-    node_->emit(now());
-    emitted_generation_ = node_->role().generation();
-}
-
-void Daemon::announce_new_generation() {
-    if (node_->role().generation() != emitted_generation_) {
-        emit_beats();
-    }
-}
-
-void Daemon::announce_after_event() {
-    if (announce_scheduled_ || !node_) {
-        return;
-    }
-    // Not at once: the event is published in the middle of the node's change.
-    announce_scheduled_ = true;
-    scheduler_.after(0, [this] {
-        announce_scheduled_ = false;
-        announce_new_generation();
-    });
-}
-
 void Daemon::after_input() {
     node_->decide(now());
-    announce_new_generation();
     // The deadline timer follows the detector's next deadline exactly (moving
     // a loop timer costs no system call): while beats arrive it never fires.
     rearm_detector_timer();
@@ -231,7 +206,6 @@ void Daemon::on_detector_timer() {
     // A timer that fires late must first see every beat that arrived meanwhile.
     drain_all();
     node_->tick(now());
-    announce_new_generation();
     rearm_detector_timer();
 }
 

@@ -19,7 +19,6 @@ void Daemon::setup_events() {
         config_.events_queue, [this] { return now(); }, runtime::realtime_ns);
     events_->listen([this](const Event& event) {
         journal_event(event);
-        announce_after_event();  // a role change that came from a hook's end or a check
         if (event.record.kind == EventKind::role) {
             last_change_wall_ns_ = event.wall_ns;
         }

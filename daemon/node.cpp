@@ -263,6 +263,7 @@ void Node::emit(std::int64_t now) {
     emitter_->set_term(role_->term());
     emitter_->set_generation(static_cast<std::uint32_t>(role_->generation()));
     emitter_->emit(role_->outgoing_type());
+    emitted_generation_ = role_->generation();
     report_sent();
 }
 
@@ -282,6 +283,7 @@ void Node::send_released() {
     for (int i = 0; i < kReleasedRepeats; ++i) {
         emitter_->emit(wire::MessageType::released);
     }
+    emitted_generation_ = role_->generation();
     report_sent();
 }
 
@@ -304,7 +306,7 @@ void Node::decide(std::int64_t now) {
     run_actions(now);
 }
 
-void Node::run_actions(std::int64_t /*now*/) {
+void Node::run_actions(std::int64_t now) {
     for (auto actions = role_->take_actions(); !actions.empty(); actions = role_->take_actions()) {
         for (const role::Action& action : actions) {
             switch (action.kind) {
@@ -343,6 +345,13 @@ void Node::run_actions(std::int64_t /*now*/) {
                 case role::Action::Kind::notify: edges_.notifier->notify(action.reason, action.body); break;
             }
         }
+    }
+    // Every change of the role ends here (a decision, a hook's end, a check,
+    // a command): what our frames say changed, so they go out at once, not
+    // at the next tick. The peer learns it, and answers it for the echo
+    // rule, up to one interval sooner; at most one extra frame per change.
+    if (role_->generation() != emitted_generation_) {
+        emit(now);
     }
 }
 

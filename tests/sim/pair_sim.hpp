@@ -7,8 +7,7 @@
 // (daemon/daemon_links.cpp): every interval emit, drain, decide; the
 // detector timer at next_deadline() drains then ticks; a 20 ms poll reads
 // the carrier and decides; Scheduler callbacks (GARP bursts) run at their
-// time; after every handler, frames at once when the role's generation
-// changed since the last ones.
+// time. (The Node itself sends frames at once when what they say changed.)
 //
 // Invariants, checked after every event (check_invariants):
 //  1. dual holders: both kernels hold the service address while every link
@@ -288,7 +287,6 @@ class PairSim {
         std::unique_ptr<SimScheduler> scheduler;
         std::unique_ptr<SimCheckExecutor> checks;
         std::unique_ptr<daemon::Node> node;
-        std::uint64_t emitted_generation = 0;  // the role generation of the last frames sent
     };
 
     struct Captured {
@@ -1204,7 +1202,6 @@ class PairSim {
         at_host(i, when, [this, i, origin] {
             Host& h = hosts_[i];
             h.node().emit(now_);
-            h.instance->emitted_generation = h.node().role().generation();
             drain(i);
             h.node().decide(now_);
             after_activity(i);
@@ -1239,17 +1236,11 @@ class PairSim {
     }
 
   public:
-    /// After any handler: as the daemon (daemon_links.cpp), frames at once
-    /// when what they say changed, then the detector timer re-armed at the
-    /// node's next deadline.
+    /// After any handler: re-arm the detector timer at the node's next deadline.
     void after_activity(int i) {
         Host& h = hosts_[i];
         if (!h.running() || h.paused) {
             return;
-        }
-        if (h.node().role().generation() != h.instance->emitted_generation) {
-            h.node().emit(now_);
-            h.instance->emitted_generation = h.node().role().generation();
         }
         const auto deadline = h.node().next_deadline();
         const std::int64_t want = deadline ? std::max(*deadline, now_ + 1) : now_ + kSec;

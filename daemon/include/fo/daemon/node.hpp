@@ -71,7 +71,8 @@ class Node {
     /// A captured frame on `link`: a heartbeat, or ARP on a service link.
     /// Only records; decide() acts.
     void on_frame(std::size_t link, std::span<const std::uint8_t> frame, std::int64_t arrival_ns);
-    /// One frame on every link: our state, term and each link's echo.
+    /// One frame on every link: our state, term and each link's echo. Also sent
+    /// by the node itself at once after any change of what the frames say.
     void emit(std::int64_t now);
     /// The detector deadline timer: the same as decide().
     void tick(std::int64_t now);
@@ -144,8 +145,9 @@ class Node {
     std::unique_ptr<takeover::HealthMonitor> health_;
     bool health_started_ = false;  // the checks start at the first decide()
     bool deciding_ = false;
-    std::int64_t now_ = 0;               // of the entry point running: detector callbacks carry no time
-    bool authentication_alarm_ = false;  // raised once per episode of failures without the peer
+    std::uint64_t emitted_generation_ = 0;  // the role generation our last frames carried
+    std::int64_t now_ = 0;                  // of the entry point running: detector callbacks carry no time
+    bool authentication_alarm_ = false;     // raised once per episode of failures without the peer
     NodeCounters counters_;
     std::unique_ptr<HookRunnerTap> hook_tap_;  // in front of edges_.hooks and edges_.notifier when publishing events
     std::unique_ptr<NotifierTap> notifier_tap_;
