@@ -3,7 +3,6 @@
 // and the detector's changes. role_machine.cpp decides on it.
 
 #include <algorithm>
-#include <iterator>
 
 #include "fo/role/role_machine.hpp"
 
@@ -12,9 +11,6 @@ namespace fo::role {
 namespace {
 using detector::PeerState;
 
-// Our frames whose send time is kept per link, to order the peer's boots by
-// what they echo (a delayed frame of a previous boot echoes older ones).
-constexpr std::size_t kSentLogFrames = 256;
 // The peer's replaced boots remembered (a delayed frame comes from the last
 // one or two; each link's session refuses older ones on its own).
 constexpr std::size_t kRetiredBoots = 8;
@@ -24,7 +20,7 @@ void RoleMachine::new_generation() {
     ++generation_;
     answer_from_sequence_.resize(sent_.size());
     for (std::size_t link = 0; link < sent_.size(); ++link) {
-        answer_from_sequence_[link] = (sent_[link].empty() ? 0 : sent_[link].back().first) + 1;
+        answer_from_sequence_[link] = sent_[link].newest() + 1;
     }
     answering_generation_.reset();
 }
@@ -33,26 +29,44 @@ void RoleMachine::on_frame_sent(std::size_t link, std::uint64_t sequence, std::i
     if (link >= sent_.size()) {
         sent_.resize(link + 1);
     }
-    auto& log = sent_[link];
-    if (!log.empty() && sequence <= log.back().first) {
-        return;
-    }
-    log.emplace_back(sequence, now);
-    if (log.size() > kSentLogFrames) {
-        log.pop_front();
-    }
+    sent_[link].push(sequence, now);
 }
 
-std::int64_t RoleMachine::sent_at(std::size_t link, std::uint64_t echo_sequence) const {
-    if (link >= sent_.size() || sent_[link].empty() || echo_sequence < sent_[link].front().first) {
+void RoleMachine::SentLog::push(std::uint64_t sequence, std::int64_t sent_ns) {
+    if (size_ != 0 && sequence <= newest()) {
+        return;
+    }
+    entries_[next_] = {sequence, sent_ns};
+    next_ = (next_ + 1) % kFrames;
+    size_ = std::min(size_ + 1, kFrames);
+}
+
+std::uint64_t RoleMachine::SentLog::newest() const {
+    return size_ == 0 ? 0 : entry(size_ - 1).first;
+}
+
+std::int64_t RoleMachine::SentLog::sent_at(std::uint64_t sequence) const {
+    if (size_ == 0 || sequence < entry(0).first) {
         return 0;
     }
     // The newest frame of ours at or before the echoed one (a frame that
-    // failed to send has no number of its own).
-    const auto& log = sent_[link];
-    auto after = std::upper_bound(log.begin(), log.end(), echo_sequence,
-                                  [](std::uint64_t sequence, const auto& entry) { return sequence < entry.first; });
-    return std::prev(after)->second;
+    // failed to send has no number of its own): the first entry after it,
+    // found by bisection over the ring in send order, minus one.
+    std::size_t low = 0;
+    std::size_t high = size_;
+    while (low < high) {
+        const std::size_t middle = low + (high - low) / 2;
+        if (entry(middle).first <= sequence) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    return entry(low - 1).second;
+}
+
+std::int64_t RoleMachine::sent_at(std::size_t link, std::uint64_t echo_sequence) const {
+    return link < sent_.size() ? sent_[link].sent_at(echo_sequence) : 0;
 }
 
 std::uint32_t RoleMachine::echo_generation(std::uint64_t peer_epoch) const {

@@ -693,5 +693,34 @@ TEST(RoleMachine, ShutdownWhilePostRelRunsStillEndsInStopping) {
     EXPECT_TRUE(Harness::has(h.machine().take_actions(), Kind::send_released));
 }
 
+// The send log behind the order of the peer's boots is a ring of our last
+// 256 frames per link: after it wrapped, an echo inside it still finds its
+// send time, one older than it finds none.
+TEST(RoleMachine, BootOrderUsesTheSendTimesOfOurLast256FramesPerLink) {
+    Harness h(Role::secondary);
+    h.peer_hears_us = false;
+    for (int i = 0; i < 300; ++i) {
+        h.advance(kMs);
+        h.send(0);
+    }
+    auto old_boot = h.beat(SenderState::active, 1);
+    old_boot.echo_sequence = 280;
+    h.hear(old_boot);
+    ASSERT_EQ(h.machine().peer_sender_state(), SenderState::active);
+    h.peer_epoch = 0xB007;
+    auto stale = h.beat(SenderState::stopping, 1);
+    stale.echo_sequence = 30;  // dropped from the ring: no send time
+    h.hear(stale);
+    EXPECT_EQ(h.machine().peer_sender_state(), SenderState::active);
+    auto earlier = h.beat(SenderState::stopping, 1);
+    earlier.echo_sequence = 279;  // inside the ring, sent before what the current boot echoed
+    h.hear(earlier);
+    EXPECT_EQ(h.machine().peer_sender_state(), SenderState::active);
+    auto newer = h.beat(SenderState::starting, 0);
+    newer.echo_sequence = 281;
+    h.hear(newer);
+    EXPECT_EQ(h.machine().peer_sender_state(), SenderState::starting);
+}
+
 }  // namespace
 }  // namespace fo::role

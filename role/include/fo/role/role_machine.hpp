@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -235,7 +236,27 @@ class RoleMachine {
     // Our link -> the recent (sequence, send time) of our frames on it, and
     // the first sequence sent after our last change (a frame of the peer
     // answers that change when it echoes at least that one).
-    std::vector<std::deque<std::pair<std::uint64_t, std::int64_t>>> sent_;
+    /// The (sequence, send time) of our last 256 frames on one link, to order
+    /// the peer's boots by what they echo; a fixed ring: on_frame_sent runs
+    /// per beat and allocates nothing.
+    class SentLog {
+      public:
+        void push(std::uint64_t sequence, std::int64_t sent_ns);
+        [[nodiscard]] std::uint64_t newest() const;  // 0: none
+        /// The send time of the newest frame at or before `sequence`; 0 when
+        /// older than the log.
+        [[nodiscard]] std::int64_t sent_at(std::uint64_t sequence) const;
+
+      private:
+        static constexpr std::size_t kFrames = 256;
+        [[nodiscard]] const std::pair<std::uint64_t, std::int64_t>& entry(std::size_t oldest_first) const {
+            return entries_[(next_ + kFrames - size_ + oldest_first) % kFrames];
+        }
+        std::array<std::pair<std::uint64_t, std::int64_t>, kFrames> entries_{};
+        std::size_t next_ = 0;
+        std::size_t size_ = 0;
+    };
+    std::vector<SentLog> sent_;
     std::vector<std::uint64_t> answer_from_sequence_;
     // When we sent the newest frame of ours that the peer's current boot
     // echoed: a frame of another boot must echo a later one to replace it.
