@@ -219,5 +219,47 @@ std::string kinds(const std::vector<Action>& actions) {
              released ? MessageType::released : from.machine().outgoing_type());
 }
 
+/// One boot of the peer, for tests of restarts: its own epoch, a
+/// sequence per link, a generation per change of what it says. Each frame
+/// echoes the newest frame of ours on its link when it is made (one of ours
+/// goes out first); a test may overwrite echo_sequence for a frame of ours
+/// that reached the peer late.
+struct PeerBoot {
+    PeerBoot(std::uint64_t boot_epoch, Role sender_role) : epoch(boot_epoch), role(sender_role) {}
+
+    std::uint64_t epoch;
+    Role role;
+    std::uint32_t generation = 0;
+    std::uint64_t sequence[2] = {0, 0};
+    std::optional<SenderState> last_state;
+
+    wire::Heartbeat make(Harness& to, SenderState state, std::uint64_t term, std::uint8_t link,
+                         MessageType type = MessageType::beat) {
+        if (last_state && *last_state != state) {
+            ++generation;
+        }
+        last_state = state;
+        to.send(link);
+        wire::Heartbeat beat;
+        beat.type = type;
+        beat.role = role;
+        beat.state = state;
+        beat.node_id = role == Role::primary ? kPrimaryNode : kSecondaryNode;
+        beat.boot_epoch = epoch;
+        beat.echo_epoch = 1;
+        beat.link_id = link;
+        beat.sequence = ++sequence[link];
+        beat.echo_sequence = to.our_sequence[link];
+        beat.term = term;
+        beat.generation = generation;
+        return beat;
+    }
+};
+
+/// Holds the addresses or is acquiring them.
+[[maybe_unused]] bool takes(Harness& h) {
+    return h.machine().hold() == HoldState::active || h.machine().busy();
+}
+
 }  // namespace
 }  // namespace fo::role

@@ -226,7 +226,6 @@ TEST(RoleHealth, FlappingVerdictsMoveTheAddressesAtMostOncePerHoldDown) {
 
 /// Both harnesses hold the addresses (or are acquiring them).
 bool both_take(Harness& primary, Harness& secondary) {
-    const auto takes = [](Harness& h) { return h.machine().hold() == HoldState::active || h.machine().busy(); };
     return takes(primary) && takes(secondary);
 }
 

@@ -1,8 +1,8 @@
 // Second adversarial review of the handover rules (docs/protocol.md,
 // "Handovers answer the current state"): the peer's boots ordered across
 // links by the send time of what they echo (peer_frames.cpp on_peer_frame).
-// Tests marked "FAILS on main" are disabled findings; the others pin down
-// hunted sequences that turned out safe or bounded.
+// Tests marked "Failed before" are the review's findings, fixed; the
+// others pin down hunted sequences that turned out safe or bounded.
 
 #include <gtest/gtest.h>
 
@@ -10,47 +10,6 @@
 
 namespace fo::role {
 namespace {
-
-/// One boot of the peer (as in role_race_review_test.cpp): its own epoch, a
-/// sequence per link, a generation per change of what it says. Each frame
-/// echoes the newest frame of ours on its link when it is made (one of ours
-/// goes out first); a test may overwrite echo_sequence for a frame of ours
-/// that reached the peer late.
-struct PeerBoot {
-    PeerBoot(std::uint64_t boot_epoch, Role sender_role) : epoch(boot_epoch), role(sender_role) {}
-
-    std::uint64_t epoch;
-    Role role;
-    std::uint32_t generation = 0;
-    std::uint64_t sequence[2] = {0, 0};
-    std::optional<SenderState> last_state;
-
-    wire::Heartbeat make(Harness& to, SenderState state, std::uint64_t term, std::uint8_t link,
-                         MessageType type = MessageType::beat) {
-        if (last_state && *last_state != state) {
-            ++generation;
-        }
-        last_state = state;
-        to.send(link);
-        wire::Heartbeat beat;
-        beat.type = type;
-        beat.role = role;
-        beat.state = state;
-        beat.node_id = role == Role::primary ? kPrimaryNode : kSecondaryNode;
-        beat.boot_epoch = epoch;
-        beat.echo_epoch = 1;
-        beat.link_id = link;
-        beat.sequence = ++sequence[link];
-        beat.echo_sequence = to.our_sequence[link];
-        beat.term = term;
-        beat.generation = generation;
-        return beat;
-    }
-};
-
-bool takes(Harness& h) {
-    return h.machine().hold() == HoldState::active || h.machine().busy();
-}
 
 // ---------------------------------------------------------------------------
 // Finding A (safety): the send-time order of boots compares echoes made on

@@ -2,7 +2,7 @@
 // state that answers ours, role_machine.cpp peer_state_answers_us()):
 // sequences of frames, restarts and pauses hunted for two holders or for
 // none. The three findings (marked "Failed before") are fixed; the others
-// are hunted sequences that turned out safe.
+// are hunted sequences that turned out safe. PeerBoot: role_harness.hpp.
 
 #include <gtest/gtest.h>
 
@@ -10,47 +10,6 @@
 
 namespace fo::role {
 namespace {
-
-/// One boot of the peer, numbered as its emitter numbers: its own epoch, a
-/// sequence per link, a generation per change of what it says. Each frame
-/// echoes the newest frame of ours on its link when it is made (one of
-/// ours goes out first, as in Harness::beat); a frame made now and heard
-/// later is one delayed on the wire.
-struct PeerBoot {
-    PeerBoot(std::uint64_t boot_epoch, Role sender_role) : epoch(boot_epoch), role(sender_role) {}
-
-    std::uint64_t epoch;
-    Role role;
-    std::uint32_t generation = 0;
-    std::uint64_t sequence[2] = {0, 0};
-    std::optional<SenderState> last_state;
-
-    wire::Heartbeat make(Harness& to, SenderState state, std::uint64_t term, std::uint8_t link,
-                         MessageType type = MessageType::beat) {
-        if (last_state && *last_state != state) {
-            ++generation;
-        }
-        last_state = state;
-        to.send(link);
-        wire::Heartbeat beat;
-        beat.type = type;
-        beat.role = role;
-        beat.state = state;
-        beat.node_id = role == Role::primary ? kPrimaryNode : kSecondaryNode;
-        beat.boot_epoch = epoch;
-        beat.echo_epoch = 1;
-        beat.link_id = link;
-        beat.sequence = ++sequence[link];
-        beat.echo_sequence = to.our_sequence[link];
-        beat.term = term;
-        beat.generation = generation;
-        return beat;
-    }
-};
-
-bool takes(Harness& h) {
-    return h.machine().hold() == HoldState::active || h.machine().busy();
-}
 
 // ---------------------------------------------------------------------------
 // Finding 1: the role machine does not order the peer's boots across links.
