@@ -23,9 +23,9 @@ sed -i 's/^hook_timeout_ms = .*/hook_timeout_ms = 5000/' "$W/primary.toml"
 mkdir -p "$W/hooks-primary/PreAcq" "$W/hooks-primary/PostAcq"
 cat >"$W/hooks-primary/PreAcq/10-slow" <<HOOK
 #!/bin/sh
-touch "$W/preacq.started"
 ls /proc/self/fd >"$W/preacq.fds"
 awk '{print \$41}' /proc/\$\$/stat >"$W/preacq.policy"
+touch "$W/preacq.started" # last: the test may stop the daemon (TERM to the hook) once it sees this
 sleep 2
 touch "$W/preacq.ended"
 HOOK
