@@ -324,12 +324,12 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     run(links, options);
     for (const auto& link : links) {
-        std::printf("link %s: sent %llu, received %llu, send errors %llu, read errors %llu%s%s\n",
-                    link->config.interface.c_str(), static_cast<unsigned long long>(link->sent),
-                    static_cast<unsigned long long>(link->received.frames()),
-                    static_cast<unsigned long long>(link->send_errors),
-                    static_cast<unsigned long long>(link->read_errors), link->last_error.empty() ? "" : ": ",
-                    link->last_error.c_str());
+        std::printf(
+            "link %s: sent %llu, received %llu, to %s, send errors %llu, read errors %llu%s%s\n",
+            link->config.interface.c_str(), static_cast<unsigned long long>(link->sent),
+            static_cast<unsigned long long>(link->received.frames()), link->peer_mac_resolved ? "unicast" : "broadcast",
+            static_cast<unsigned long long>(link->send_errors), static_cast<unsigned long long>(link->read_errors),
+            link->last_error.empty() ? "" : ": ", link->last_error.c_str());
     }
     return 0;
 }

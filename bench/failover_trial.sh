@@ -21,7 +21,7 @@
 #   holding the address.
 # FO_BENCH_BUILD=DIR takes the binaries from another build (a before/after
 # comparison); FO_BENCH_PERF_DIR=DIR records `perf record -g` of each daemon
-# during the idle mode (bench/profile_idle.sh).
+# (ours or the floor) during the idle mode (bench/profile_idle.sh).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SYSTEM=$1 MODE=$2
@@ -151,7 +151,7 @@ if [[ $MODE == idle ]]; then
   p0=$(namespace_cpu_ticks "$primary") s0=$(namespace_cpu_ticks "$secondary")
   pn0=$(namespace_cpu_ns "$primary") sn0=$(namespace_cpu_ns "$secondary")
   perf_pids=()
-  if [[ -n ${FO_BENCH_PERF_DIR:-} && $SYSTEM == fastfailover-* ]]; then
+  if [[ -n ${FO_BENCH_PERF_DIR:-} && $SYSTEM != keepalived-* ]]; then
     # Profile of each daemon over the same 10 s (bench/profile_idle.sh).
     for role in primary secondary; do
       pid_var=${role^^}_PID
@@ -172,8 +172,9 @@ if [[ $MODE == idle ]]; then
     fo_stop "$SECONDARY_PID" TERM 5 >&2
     cat "$W"/primary-*.out "$W"/secondary-*.out >&2
     frames=$(for role in primary secondary; do
-      sed -n 's/^link \([^:]*\): sent \([0-9]*\), received \([0-9]*\),.*/\1 \2 \3/p' "$W/$role-"*.out |
-        jq -R --arg role "$role" 'split(" ") | {($role): {(.[0]): {sent: (.[1] | tonumber), received: (.[2] | tonumber)}}}'
+      sed -n 's/^link \([^:]*\): sent \([0-9]*\), received \([0-9]*\), to \([a-z]*\),.*/\1 \2 \3 \4/p' "$W/$role-"*.out |
+        jq -R --arg role "$role" 'split(" ")
+          | {($role): {(.[0]): {sent: (.[1] | tonumber), received: (.[2] | tonumber), to: .[3]}}}'
     done | jq -cs 'reduce .[] as $x ({}; . * $x)')
   fi
   jq -cn --arg system "$SYSTEM" --argjson hz "$hz" --argjson p "$((p1 - p0))" --argjson s "$((s1 - s0))" \
