@@ -8,11 +8,15 @@
 #            again and gets the address back (keepalived: by preemption);
 #   sigterm  SIGTERM to the holding primary (keepalived: stopping the master);
 # each in fresh namespaces, torn down after. Then 10 s of idle CPU and the
-# peak RSS per daemon. With fastfailover-10ms and mode "many" (default on):
+# peak RSS per daemon, and the same for the floor systems (--floors, default
+# floor-10ms floor-1ms: build/bench/beat_floor, the least any two-link
+# heartbeat does, on the same topology; the JSON's "idle_floor" and the ratio
+# of our idle CPU to it). With fastfailover-10ms and mode "many" (default on):
 # bench/many_addresses_trial.sh, 1 and 1000 service addresses, N trials each
 # (the first address's outage, the last address's first gratuitous ARP).
 # The comparison picture: bench/plot_bench.py -> the JSON's name with .svg.
 #   bash bench/failover_bench.sh [--trials N] [--json FILE] [--systems "a b"] [--modes "outage failback sigterm many"]
+#                                [--floors "floor-10ms floor-1ms"]
 # Needs root (network namespaces). Installs keepalived if missing.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,13 +24,15 @@ TRIALS=10
 JSON_OUT=$ROOT/build/failover_bench.json
 SYSTEMS="keepalived-10ms keepalived-1s fastfailover-10ms fastfailover-1ms"
 MODES="outage failback sigterm many"
+FLOORS="floor-10ms floor-1ms"
 while (($#)); do
   case $1 in
     --trials) TRIALS=$2; shift 2 ;;
     --json) JSON_OUT=$2; shift 2 ;;
     --systems) SYSTEMS=$2; shift 2 ;;
     --modes) MODES=$2; shift 2 ;;
-    *) echo "usage: $0 [--trials N] [--json FILE] [--systems \"...\"] [--modes \"...\"]" >&2; exit 2 ;;
+    --floors) FLOORS=$2; shift 2 ;;
+    *) echo "usage: $0 [--trials N] [--json FILE] [--systems \"...\"] [--modes \"...\"] [--floors \"...\"]" >&2; exit 2 ;;
   esac
 done
 
@@ -42,6 +48,14 @@ results=$(mktemp)
 many=$(mktemp)
 trap 'rm -f "$results" "$many"' EXIT
 echo '{}' >"$many"
+idle_trial() { # SYSTEM: one idle trial, appended to the results
+  local line
+  line=$(timeout 120 bash "$ROOT/bench/failover_trial.sh" "$1" idle 2>/dev/null | tail -n 1) ||
+    line="{\"system\":\"$1\",\"mode\":\"idle\"}"
+  [[ -n $line ]] || line="{\"system\":\"$1\",\"mode\":\"idle\"}"
+  echo "$line" >>"$results"
+  echo "$1 idle: $(jq -c '{cpu_percent, cpu_percent_exact, peak_rss_kb}' <<<"$line")"
+}
 for system in $SYSTEMS; do
   for mode in $MODES; do
     if [[ $mode == many ]]; then
@@ -59,10 +73,10 @@ for system in $SYSTEMS; do
       echo "$system $mode trial $trial: $(jq -r '"longest gap \(.outage_ms // "none") ms, dual-owner \(.dual_owner_ms) ms\(if .failed then ", FAILED" else "" end)"' <<<"$line")"
     done
   done
-  line=$(timeout 120 bash "$ROOT/bench/failover_trial.sh" "$system" idle 2>/dev/null | tail -n 1) ||
-    line="{\"system\":\"$system\",\"mode\":\"idle\"}"
-  echo "$line" >>"$results"
-  echo "$system idle: $(jq -c '{cpu_percent, peak_rss_kb}' <<<"$line")"
+  idle_trial "$system"
+done
+for floor in $FLOORS; do
+  idle_trial "$floor"
 done
 
 jq -s --argjson trials "$TRIALS" --slurpfile many "$many" '
@@ -83,8 +97,18 @@ jq -s --argjson trials "$TRIALS" --slurpfile many "$many" '
         failback: ($runs | map(select(.mode == "failback")) | if length > 0 then mode_summary else null end),
         sigterm: ($runs | map(select(.mode == "sigterm")) | if length > 0 then mode_summary else null end),
         idle_cpu_percent: $idle[.[0].system].cpu_percent,
+        idle_cpu_percent_exact: $idle[.[0].system].cpu_percent_exact,
         peak_rss_kb: $idle[.[0].system].peak_rss_kb } ]
-  | {trials_per_system: $trials, systems: ., many_addresses: $many[0],
+  | ($idle | with_entries(select(.key | startswith("floor-")))
+     | map_values({cpu_percent, cpu_percent_exact, peak_rss_kb, frames})) as $floor
+  | {trials_per_system: $trials, systems: ., many_addresses: $many[0], idle_floor: $floor,
+     # per setting: ours / the floor, primary + secondary, on-CPU time
+     idle_cpu_ratio_ours_to_floor: ($floor | with_entries(
+       .key |= ltrimstr("floor-")
+       | (($idle["fastfailover-" + .key].cpu_percent_exact // null) as $ours
+          | .value.cpu_percent_exact as $min
+          | .value = (if $ours == null or $min == null or ($min.primary + $min.secondary) == 0 then null
+                      else ($ours.primary + $ours.secondary) / ($min.primary + $min.secondary) end)))),
      ratio_median_ours_to_keepalived_at_10ms:
        ((map(select(.system == "fastfailover-10ms"))[0].outage_ms.median // null) as $ours
         | (map(select(.system == "keepalived-10ms"))[0].outage_ms.median // null) as $theirs
@@ -107,6 +131,8 @@ done
 echo
 echo "all gaps are the longest client-visible gap in ms (fo-probe outage, 1 ms probes); failed counts every mode"
 echo "median outage, ours / keepalived at 10 ms: $(jq -r '.ratio_median_ours_to_keepalived_at_10ms // "-" | tostring | .[0:5]' "$JSON_OUT")"
+jq -r '.idle_floor | to_entries[] | "idle \(.key) (the least a two-link heartbeat costs here), exact CPU % p/s: \(.value.cpu_percent_exact.primary // "-") / \(.value.cpu_percent_exact.secondary // "-")"' "$JSON_OUT"
+jq -r '.idle_cpu_ratio_ours_to_floor | to_entries[] | "idle CPU, ours / floor at \(.key): \(.value // "-" | tostring | .[0:5])"' "$JSON_OUT"
 if [[ $(jq '.many_addresses | length' "$JSON_OUT") -gt 0 ]]; then
   echo "many addresses (ours, 10 ms x 3): $(jq -c '.many_addresses' "$JSON_OUT" | cut -c1-400)"
 fi

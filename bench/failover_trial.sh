@@ -3,6 +3,9 @@
 # JSON line. Called by failover_bench.sh.
 #   failover_trial.sh SYSTEM MODE
 #   SYSTEM: keepalived-10ms | keepalived-1s | fastfailover-10ms | fastfailover-1ms
+#           | floor-10ms | floor-1ms (mode idle only: build/bench/beat_floor
+#           on both links of each host, the least any two-link heartbeat
+#           does, with the links and the realtime setting of our configs)
 #   MODE:   outage   (pull both of the primary's cables while the client probes)
 #           failback (the primary stopped, the secondary took over; the primary
 #                     starts again and gets the address back: ours by the
@@ -11,13 +14,14 @@
 #           sigterm  (SIGTERM to the holding primary: the handover)
 #           idle     (10 s of idle CPU of each daemon: utime+stime, sampled by the
 #                     tick, and cpu_percent_exact, the on-CPU time from
-#                     /proc/PID/task/*/schedstat in ns; the peak RSS)
+#                     /proc/PID/task/*/schedstat in ns; the peak RSS; for
+#                     the floor also the frames each link sent and received)
 #   failback and sigterm report the longest client-visible gap and the time
 #   two MACs answered (fo-probe outage), and whether the right host ended up
 #   holding the address.
 # FO_BENCH_BUILD=DIR takes the binaries from another build (a before/after
 # comparison); FO_BENCH_PERF_DIR=DIR records `perf record -g` of each daemon
-# during the idle mode (bench/profile_idle.sh).
+# (ours or the floor) during the idle mode (bench/profile_idle.sh).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SYSTEM=$1 MODE=$2
@@ -27,16 +31,22 @@ HEARTBEATD=$BUILD/tools/heartbeatd/heartbeatd
 FAILOVERD=$BUILD/tools/failoverd/failoverd
 FO_PROBE=$BUILD/tools/fo-probe/fo-probe
 FOCTL=$BUILD/tools/foctl/foctl
-source "$ROOT/tests/netns/lib.sh"
-fo_require_netns >&2
-
+BEAT_FLOOR=$BUILD/bench/beat_floor
 case $SYSTEM in
   keepalived-10ms) interval=10 advert=0.01 ;;
   keepalived-1s) interval=1000 advert=1 ;;
   fastfailover-10ms) interval=10 ;;
   fastfailover-1ms) interval=1 ;;
+  floor-10ms) interval=10 ;;
+  floor-1ms) interval=1 ;;
   *) echo "unknown system $SYSTEM" >&2; exit 2 ;;
 esac
+if [[ $SYSTEM == floor-* && $MODE != idle ]]; then
+  echo "system $SYSTEM measures mode idle only, not '$MODE' (it detects nothing and holds no address)" >&2
+  exit 2
+fi
+source "$ROOT/tests/netns/lib.sh"
+fo_require_netns >&2
 fo_failover_pair "$interval" 3 2000 >&2
 W=$FO_WORKDIR
 
@@ -61,6 +71,14 @@ vrrp_instance failover {
 CONF
 }
 
+floor_arguments() { # ROLE: beat_floor's links, interval and realtime from ROLE's config (one line each)
+  echo --interval-us
+  echo $((interval * 1000))
+  grep -qx 'realtime = true' "$W/$1.toml" && echo --realtime
+  awk -F' = ' '$1 == "interface" { link = $2 } $1 == "peer" { print "--link"; print link "," $2 }' "$W/$1.toml" |
+    tr -d '"'
+}
+
 start_daemon() { # ROLE: sets PRIMARY_PID or SECONDARY_PID
   local role=$1 ns=$primary log
   [[ $role == secondary ]] && ns=$secondary
@@ -68,6 +86,11 @@ start_daemon() { # ROLE: sets PRIMARY_PID or SECONDARY_PID
   if [[ $SYSTEM == keepalived-* ]]; then
     fo_spawn "$ns" "$log" keepalived --dont-fork --log-console --vrrp -f "$W/ka-$role.conf" \
       -p "$W/ka-$role.pid" -r "$W/ka-$role-vrrp.pid"
+  elif [[ $SYSTEM == floor-* ]]; then
+    local arguments
+    mapfile -t arguments < <(floor_arguments "$role")
+    fo_spawn "$ns" "$log" "$BEAT_FLOOR" "${arguments[@]}"
+    fo_wait_for running "$log.out" 10 >&2
   elif [[ $role == primary ]]; then
     fo_spawn "$ns" "$log" "$HEARTBEATD" --config "$W/primary.toml" $REALTIME
   else
@@ -94,8 +117,9 @@ start_system() {
   fi
   start_daemon primary
   start_daemon secondary
-  # Settled: the primary holds the address and the pair has exchanged beats.
-  wait_holds "$primary" primary
+  # Settled: the primary holds the address and the pair has exchanged beats
+  # (the floor holds none: both are running).
+  [[ $SYSTEM == floor-* ]] || wait_holds "$primary" primary
   sleep "$([[ $SYSTEM == keepalived-1s ]] && echo 4 || echo 1)"
 }
 
@@ -127,7 +151,7 @@ if [[ $MODE == idle ]]; then
   p0=$(namespace_cpu_ticks "$primary") s0=$(namespace_cpu_ticks "$secondary")
   pn0=$(namespace_cpu_ns "$primary") sn0=$(namespace_cpu_ns "$secondary")
   perf_pids=()
-  if [[ -n ${FO_BENCH_PERF_DIR:-} && $SYSTEM == fastfailover-* ]]; then
+  if [[ -n ${FO_BENCH_PERF_DIR:-} && $SYSTEM != keepalived-* ]]; then
     # Profile of each daemon over the same 10 s (bench/profile_idle.sh).
     for role in primary secondary; do
       pid_var=${role^^}_PID
@@ -140,13 +164,27 @@ if [[ $MODE == idle ]]; then
   for pid in "${perf_pids[@]}"; do wait "$pid" || true; done
   p1=$(namespace_cpu_ticks "$primary") s1=$(namespace_cpu_ticks "$secondary")
   pn1=$(namespace_cpu_ns "$primary") sn1=$(namespace_cpu_ns "$secondary")
+  prss=$(namespace_peak_rss_kb "$primary") srss=$(namespace_peak_rss_kb "$secondary")
+  frames=null
+  if [[ $SYSTEM == floor-* ]]; then
+    # Each prints its links' counts when stopped: proof that both ends beat.
+    fo_stop "$PRIMARY_PID" TERM 5 >&2
+    fo_stop "$SECONDARY_PID" TERM 5 >&2
+    cat "$W"/primary-*.out "$W"/secondary-*.out >&2
+    frames=$(for role in primary secondary; do
+      sed -n 's/^link \([^:]*\): sent \([0-9]*\), received \([0-9]*\), to \([a-z]*\),.*/\1 \2 \3 \4/p' "$W/$role-"*.out |
+        jq -R --arg role "$role" 'split(" ")
+          | {($role): {(.[0]): {sent: (.[1] | tonumber), received: (.[2] | tonumber), to: .[3]}}}'
+    done | jq -cs 'reduce .[] as $x ({}; . * $x)')
+  fi
   jq -cn --arg system "$SYSTEM" --argjson hz "$hz" --argjson p "$((p1 - p0))" --argjson s "$((s1 - s0))" \
     --argjson pn "$((pn1 - pn0))" --argjson sn "$((sn1 - sn0))" \
-    --argjson prss "$(namespace_peak_rss_kb "$primary")" --argjson srss "$(namespace_peak_rss_kb "$secondary")" \
+    --argjson prss "$prss" --argjson srss "$srss" --argjson frames "$frames" \
     '{system: $system, mode: "idle",
       cpu_percent: {primary: ($p / $hz / 10 * 100), secondary: ($s / $hz / 10 * 100)},
       cpu_percent_exact: {primary: ($pn / 1e8 * 1000 | round / 1000), secondary: ($sn / 1e8 * 1000 | round / 1000)},
-      peak_rss_kb: {primary: $prss, secondary: $srss}}'
+      peak_rss_kb: {primary: $prss, secondary: $srss}}
+     | if $frames == null then . else .frames = $frames end'
   exit 0
 fi
 
