@@ -15,6 +15,7 @@
 # bench/many_addresses_trial.sh, 1 and 1000 service addresses, N trials each
 # (the first address's outage, the last address's first gratuitous ARP).
 # The comparison picture: bench/plot_bench.py -> the JSON's name with .svg.
+# FO_BENCH_BUILD=DIR: the binaries of another build (every trial, the many-address one too).
 #   bash bench/failover_bench.sh [--trials N] [--json FILE] [--systems "a b"] [--modes "outage failback sigterm many"]
 #                                [--floors "floor-10ms floor-1ms"]
 # Needs root (network namespaces). Installs keepalived if missing.
@@ -61,7 +62,7 @@ for system in $SYSTEMS; do
     if [[ $mode == many ]]; then
       if [[ $system == fastfailover-10ms ]]; then
         timeout $((TRIALS * 2 * 120)) bash "$ROOT/bench/many_addresses_trial.sh" --trials "$TRIALS" --counts "1 1000" \
-          --build "$ROOT/build" --json "$many" || echo '{}' >"$many"
+          --build "${FO_BENCH_BUILD:-$ROOT/build}" --json "$many" || echo '{}' >"$many"
       fi
       continue
     fi
