@@ -288,7 +288,7 @@ client_mac=$(mac_of "$client")
 na='[.neighbor_adverts[] | select(.source_mac == "'$node1_mac'" and .target == "'$SERVICE6'" and (.solicited | not))]'
 dad='[.neighbor_solicits[] | select(.dad and .source_mac == "'$node1_mac'" and .target == "'$SERVICE6'")]'
 echo "IPv6 start on the wire: $(jq -c "$dad | length" "$W/watch6.out") DAD probes, $(jq -c "$na | length" \
-  "$W/watch6.out") unsolicited NAs from node1, first NA $(jq -c "$na[0] | del(.time_ns)" "$W/watch6.out")"
+  "$W/watch6.out") unsolicited NAs from node1, first NA $(jq -c "${na}[0] | del(.time_ns)" "$W/watch6.out")"
 fo_check "fo-probe watch saw node1's 3 DAD probes (RFC 4862 5.4.2: from ::) before its NAs" \
   jq -e "($dad | length) == 3 and ($dad | all(.source_ip == \"::\")) and ($dad | map(.time_ns) | max) < ($na | map(.time_ns) | min)" \
   "$W/watch6.out"
@@ -296,7 +296,8 @@ fo_check "fo-probe watch saw garp_count = 3 unsolicited NAs (RFC 4861 7.2.6: ove
   jq -e "($na | length) == 3 and ($na | all(.override and .destination_ip == \"ff02::1\" and
      .target_mac == \"$node1_mac\" and .source_ip == \"$SERVICE6\"))" "$W/watch6.out"
 fo_check "the client sent no solicitation for the address meanwhile (its entry moved by the NAs alone)" \
-  jq -e '[.neighbor_solicits[] | select(.source_mac == "'$client_mac'" and .target == "'$SERVICE6'")] == []' \
+  jq -e --arg mac "$client_mac" --arg target "$SERVICE6" \
+    '[.neighbor_solicits[] | select(.source_mac == $mac and .target == $target)] == []' \
   "$W/watch6.out"
 fo_check "the client reaches $SERVICE6 on node1" client_answers_from "$node1_mac" "$SERVICE6"
 fo_check "IPv6 monitor on node1: OCF_SUCCESS" [ "$(agent6 "$node1" monitor)" = 0 ]
