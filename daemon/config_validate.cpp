@@ -16,6 +16,7 @@
 
 #include "config_files.hpp"
 #include "fo/daemon/config.hpp"
+#include "fo/takeover/ipv6_service.hpp"
 
 // validate(): every check of a Config, whatever it came from (file, hostconfig, flags).
 
@@ -89,22 +90,6 @@ bool is_multicast_or_reserved(wire::Ipv4Address address) {
 }
 bool is_loopback(wire::Ipv4Address address) {
     return (address.value >> 24U) == 127U;
-}
-
-/// Addresses that cannot move between hosts (RFC 4291 2.5 and 2.7).
-std::optional<std::string> ipv6_service_address_problem(const takeover::ServiceAddress& address) {
-    const auto& octets = address.ipv6->octets;
-    wire::Ipv6Address loopback;
-    loopback.octets[15] = 1;
-    const bool link_local = octets[0] == 0xFE && (octets[1] & 0xC0U) == 0x80U;  // fe80::/10
-    const bool v4_mapped = std::all_of(octets.begin(), octets.begin() + 10, [](auto o) { return o == 0; }) &&
-                           octets[10] == 0xFF && octets[11] == 0xFF;  // ::ffff:0:0/96
-    if (address.ipv6->is_unspecified() || *address.ipv6 == loopback || address.ipv6->is_multicast() || link_local ||
-        v4_mapped) {
-        return address.address_text() +
-               " cannot be a service address (unspecified, loopback, multicast, link-local or IPv4-mapped)";
-    }
-    return std::nullopt;
 }
 
 }  // namespace
@@ -249,7 +234,7 @@ std::vector<std::string> validate(const Config& config, const HostFacts& host) {
         const std::string path = "address[" + std::to_string(i) + "]";
         check_interface(path + ".interface", address.interface);
         if (address.ipv6) {
-            if (auto problem = ipv6_service_address_problem(address)) {
+            if (auto problem = takeover::ipv6_service_address_problem(*address.ipv6)) {
                 error(path + ".address", *problem);
             }
             if (auto [at, fresh] = ipv6_addresses.emplace(*address.ipv6, i); !fresh) {

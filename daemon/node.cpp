@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "fo/takeover/ipv6_service.hpp"
 #include "fo/wire/arp.hpp"
 #include "fo/wire/ipv6.hpp"
 #include "node_events.hpp"
@@ -222,19 +223,11 @@ void Node::on_neighbor_discovery(std::size_t link, std::span<const std::uint8_t>
     // IPv6's ARP: an advertisement for a service address (an answer to our
     // DAD probe, or another holder's announcement), or another node's DAD
     // probe for it (RFC 4862 5.4.3: it is claiming the address too).
-    std::optional<wire::Ipv6Address> claimed;
-    std::optional<wire::MacAddress> from;
-    if (auto advert = wire::decode_neighbor_advert_frame(frame)) {
-        claimed = advert->target;
-        from = advert->ethernet.source;
-    } else if (auto solicit = wire::decode_neighbor_solicit_frame(frame); solicit && solicit->is_dad_probe()) {
-        claimed = solicit->target;
-        from = solicit->ethernet.source;
-    }
-    if (!claimed || (link < edges_.link_macs.size() && *from == edges_.link_macs[link])) {
+    const auto claim = takeover::neighbor_discovery_claim(frame);
+    if (!claim || (link < edges_.link_macs.size() && claim->sender == edges_.link_macs[link])) {
         return;
     }
-    if (const auto key = ipv6_keys_.find(*claimed); key != ipv6_keys_.end()) {
+    if (const auto key = ipv6_keys_.find(claim->address); key != ipv6_keys_.end()) {
         role_->on_claim(key->second, arrival_ns);
     }
 }

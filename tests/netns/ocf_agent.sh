@@ -21,7 +21,15 @@
 #     is a failure (OCF_ERR_GENERIC);
 #  8. a move (stop on node1, start on node2) seen by the client with fo-probe:
 #     the answering MAC changes once, never two owners, and the outage lies
-#     between the probe window and the whole stop + start (printed).
+#     between the probe window and the whole stop + start (printed);
+#  9. IPv6 (2001:db8::100/64; the hosts' own addresses without DAD):
+#     ocf-tester passes; validate-all refuses a link-local address and one
+#     without prefix; start on node1 sends DAD probes, then unsolicited NAs
+#     that move the client's neighbor entry (which pointed elsewhere) to
+#     node1 with no solicitation from the client (fo-probe watch), and the
+#     client reaches it; start on node2 while node1 holds it: node1's answer
+#     to the DAD probe vetoes it; stop removes it; on node2 the hooks get
+#     the IPv6 address and its NAs move the client's entry to node2.
 # usage: ocf_agent.sh HEARTBEATD FO_PROBE ... (fo-address is found in the
 # build tree next to heartbeatd's directory)
 HEARTBEATD=$1 FO_PROBE=$2
@@ -68,14 +76,16 @@ agent() {
     OCF_RESKEY_garp_count=3 OCF_RESKEY_garp_interval_ms=50 "$@" "$AGENT" "$action" >>"$W/agent.log" 2>&1 || rc=$?
   echo "$rc"
 }
-held_on() { ip -n "$1" -o -4 addr show dev lan0 | grep -q " $SERVICE/24 "; }
+# Not `ip | grep -q`: grep's early exit can kill ip by SIGPIPE, a failure under pipefail.
+held_on() { [[ $(ip -n "$1" -o -4 addr show dev lan0) == *" $SERVICE/24 "* ]]; }
 absent_on() { ! held_on "$1"; }
-# client_answers_from MAC|none: 0.3 s of fo-probe outage from the client
-# (ICMP echo through its ARP cache): every echo reply came from MAC, or none
-# was answered.
+# client_answers_from MAC|none [TARGET]: 0.3 s of fo-probe outage from the
+# client (ICMP echo through its ARP or neighbor cache) to TARGET (the IPv4
+# service address by default): every echo reply came from MAC, or none was
+# answered.
 client_answers_from() {
   local report
-  report=$(ip netns exec "$client" "$FO_PROBE" outage -i lan0 -t "$SERVICE" --rate 100 --duration 0.3 --json \
+  report=$(ip netns exec "$client" "$FO_PROBE" outage -i lan0 -t "${2:-$SERVICE}" --rate 100 --duration 0.3 --json \
     2>>"$W/fo-probe.log") || return 1
   [[ -n $report ]] || return 1
   if [[ $1 == none ]]; then
@@ -105,20 +115,21 @@ client_entry_is() {
 point_client_elsewhere() {
   ip -n "$client" neigh replace "$SERVICE" lladdr "$ELSEWHERE_MAC" dev lan0 nud stale
 }
+# tester TAG ADDRESS/PREFIX [NAME=VALUE...]: ocf-tester on node1, its rc.
 tester() {
-  local tag=$1 rc=0
-  shift
+  local tag=$1 address=$2 rc=0
+  shift 2
   ip netns exec "$node1" env OCF_ROOT=/usr/lib/ocf HA_LOGFACILITY=none "$@" ocf-tester -n service \
-    -o interface=lan0 -o address="$SERVICE/24" -o binary="$FO_ADDRESS" -o garp_count=3 -o garp_interval_ms=50 \
+    -o interface=lan0 -o address="$address" -o binary="$FO_ADDRESS" -o garp_count=3 -o garp_interval_ms=50 \
     "$AGENT" >"$W/$tag.log" 2>&1 || rc=$?
   echo "$rc"
 }
 
 # 1. ocf-tester.
-fo_check "ocf-tester passes with the OCF shell functions" [ "$(tester ocf-tester)" = 0 ]
+fo_check "ocf-tester passes with the OCF shell functions" [ "$(tester ocf-tester "$SERVICE/24")" = 0 ]
 fo_check "ocf-tester said so" grep -q "passed all tests" "$W/ocf-tester.log"
 fo_check "ocf-tester passes with the agent's stand-ins (no ocf-shellfuncs)" \
-  [ "$(tester ocf-tester-standins OCF_FUNCTIONS_DIR="$W/no-shellfuncs")" = 0 ]
+  [ "$(tester ocf-tester-standins "$SERVICE/24" OCF_FUNCTIONS_DIR="$W/no-shellfuncs")" = 0 ]
 fo_check "ocf-tester left the address removed" absent_on "$node1"
 
 # 2. validate-all.
@@ -225,9 +236,99 @@ fo_check "outage at least the 100 ms probe window, at most the stop + start" \
   jq -e ".outage_ms >= 100 and .outage_ms <= $((t1 - t0))" "$W/move.out"
 fo_check "stop on node2: OCF_SUCCESS" [ "$(agent "$node2" stop)" = 0 ]
 
+# 9. IPv6: the same path with DAD probes and unsolicited NAs.
+SERVICE6=2001:db8::100
+host6=1
+for ns in "$node1" "$node2" "$client"; do
+  # DAD off before IPv6 comes up: the hosts' own addresses are usable at once.
+  fo_no_dad "$ns"
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.lan0.accept_dad=0 net.ipv6.conf.all.disable_ipv6=0 \
+    net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.lan0.disable_ipv6=0
+  ip -n "$ns" addr add "2001:db8::$host6/64" dev lan0 nodad
+  host6=$((host6 + 1))
+done
+agent6() { agent "$1" "$2" OCF_RESKEY_address="$SERVICE6/64" "${@:3}"; }
+held6_on() { [[ $(ip -n "$1" -o -6 addr show dev lan0) == *" $SERVICE6/64 "* ]]; }
+absent6_on() { ! held6_on "$1"; }
+client_entry6() { ip -n "$client" -6 -j neigh show "$SERVICE6" dev lan0 | jq -r '.[0].lladdr // "none"'; }
+# client_entry6_is MAC SECONDS: as client_entry_is, for the IPv6 neighbor entry.
+client_entry6_is() {
+  local mac=$1 deadline=$((SECONDS + $2))
+  while ((SECONDS < deadline)); do
+    [[ "$(client_entry6)" == "$mac" ]] && return 0
+    sleep 0.05
+  done
+  echo "client's neighbor entry for $SERVICE6 is $(client_entry6), not $mac"
+  return 1
+}
+point_client6_elsewhere() {
+  ip -n "$client" -6 neigh replace "$SERVICE6" lladdr "$ELSEWHERE_MAC" dev lan0 nud stale
+}
+
+fo_check "IPv6: ocf-tester passes" [ "$(tester ocf-tester6 "$SERVICE6/64")" = 0 ]
+fo_check "IPv6: ocf-tester said so" grep -q "passed all tests" "$W/ocf-tester6.log"
+fo_check "IPv6: ocf-tester left the address removed" absent6_on "$node1"
+fo_check "IPv6 validate-all: a good configuration is OCF_SUCCESS" [ "$(agent6 "$node1" validate-all)" = 0 ]
+fo_check "IPv6 validate-all: a link-local address is OCF_ERR_CONFIGURED (6)" \
+  [ "$(agent "$node1" validate-all OCF_RESKEY_address=fe80::100/64)" = 6 ]
+fo_check "the reason says why" grep -q -- "fe80::100 cannot be a service address" "$W/agent.log"
+fo_check "IPv6 validate-all: no prefix is OCF_ERR_CONFIGURED (6)" \
+  [ "$(agent "$node1" validate-all OCF_RESKEY_address=$SERVICE6)" = 6 ]
+
+point_client6_elsewhere
+fo_spawn "$client" "$W/watch6" "$FO_PROBE" watch -i lan0 --arp --json
+watch=$FO_LAST_PID
+fo_wait_for "watching" "$W/watch6.log" 10
+fo_check "IPv6 monitor before start: OCF_NOT_RUNNING (7)" [ "$(agent6 "$node1" monitor)" = 7 ]
+fo_check "IPv6 start on node1: OCF_SUCCESS" [ "$(agent6 "$node1" start)" = 0 ]
+fo_check "node1 holds $SERVICE6/64" held6_on "$node1"
+fo_check "the client's neighbor entry moved to node1 by unsolicited NA" client_entry6_is "$node1_mac" 2
+fo_stop "$watch" INT 5
+client_mac=$(mac_of "$client")
+na='[.neighbor_adverts[] | select(.source_mac == "'$node1_mac'" and .target == "'$SERVICE6'" and (.solicited | not))]'
+dad='[.neighbor_solicits[] | select(.dad and .source_mac == "'$node1_mac'" and .target == "'$SERVICE6'")]'
+echo "IPv6 start on the wire: $(jq -c "$dad | length" "$W/watch6.out") DAD probes, $(jq -c "$na | length" \
+  "$W/watch6.out") unsolicited NAs from node1, first NA $(jq -c "${na}[0] | del(.time_ns)" "$W/watch6.out")"
+fo_check "fo-probe watch saw node1's 3 DAD probes (RFC 4862 5.4.2: from ::) before its NAs" \
+  jq -e "($dad | length) == 3 and ($dad | all(.source_ip == \"::\")) and ($dad | map(.time_ns) | max) < ($na | map(.time_ns) | min)" \
+  "$W/watch6.out"
+fo_check "fo-probe watch saw garp_count = 3 unsolicited NAs (RFC 4861 7.2.6: override, to ff02::1, node1's MAC)" \
+  jq -e "($na | length) == 3 and ($na | all(.override and .destination_ip == \"ff02::1\" and
+     .target_mac == \"$node1_mac\" and .source_ip == \"$SERVICE6\"))" "$W/watch6.out"
+fo_check "the client sent no solicitation for the address meanwhile (its entry moved by the NAs alone)" \
+  jq -e --arg mac "$client_mac" --arg target "$SERVICE6" \
+    '[.neighbor_solicits[] | select(.source_mac == $mac and .target == $target)] == []' \
+  "$W/watch6.out"
+fo_check "the client reaches $SERVICE6 on node1" client_answers_from "$node1_mac" "$SERVICE6"
+fo_check "IPv6 monitor on node1: OCF_SUCCESS" [ "$(agent6 "$node1" monitor)" = 0 ]
+fo_check "IPv6 monitor on node2: OCF_NOT_RUNNING (7)" [ "$(agent6 "$node2" monitor)" = 7 ]
+
+fo_check "IPv6 start on node2 while node1 holds the address: OCF_ERR_GENERIC (1)" [ "$(agent6 "$node2" start)" = 1 ]
+fo_check "node2 did not add the IPv6 address" absent6_on "$node2"
+fo_check "the log names node1's MAC and the DAD probe" \
+  grep -q "$SERVICE6 is answered by $node1_mac on lan0 (DAD probe, RFC 4862)" "$W/agent.log"
+fo_check "the client's neighbor entry still says node1" client_entry6_is "$node1_mac" 1
+
+fo_check "IPv6 stop on node1: OCF_SUCCESS" [ "$(agent6 "$node1" stop)" = 0 ]
+fo_check "node1 no longer holds the IPv6 address" absent6_on "$node1"
+fo_check "IPv6 stop on node1 again: OCF_SUCCESS (idempotent)" [ "$(agent6 "$node1" stop)" = 0 ]
+fo_check "IPv6 monitor on node1 after stop: OCF_NOT_RUNNING (7)" [ "$(agent6 "$node1" monitor)" = 7 ]
+
+rm -f "$W/hooks.ran"
+fo_check "IPv6 start on node2 with hooks: OCF_SUCCESS" [ "$(agent6 "$node2" start OCF_RESKEY_hooks_dir="$HOOKS")" = 0 ]
+fo_check "node2 holds the IPv6 address" held6_on "$node2"
+fo_check "the client's neighbor entry moved to node2 by unsolicited NA" client_entry6_is "$node2_mac" 2
+fo_check "PostAcq ran with 'acquire $SERVICE6'" \
+  grep -qx "PostAcq acquire $SERVICE6 acquire $SERVICE6 lan0" "$W/hooks.ran"
+fo_check "IPv6 stop on node2: OCF_SUCCESS" [ "$(agent6 "$node2" stop OCF_RESKEY_hooks_dir="$HOOKS")" = 0 ]
+fo_check "PreRel ran with 'release $SERVICE6'" grep -qx "PreRel release $SERVICE6 release $SERVICE6 lan0" "$W/hooks.ran"
+fo_check "PostRel ran with 'release $SERVICE6'" \
+  grep -qx "PostRel release $SERVICE6 release $SERVICE6 lan0" "$W/hooks.ran"
+fo_check "node2 no longer holds the IPv6 address" absent6_on "$node2"
+
 if ((FO_FAILURES > 0)); then
   tail -n 30 "$W/agent.log"
-  for log in ocf-tester ocf-tester-standins agent; do
+  for log in ocf-tester ocf-tester-standins ocf-tester6 agent; do
     echo "== $log.log"
     tail -n 60 "$W/$log.log"
   done

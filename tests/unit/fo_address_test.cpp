@@ -3,6 +3,7 @@
 #include "fo/address/conflict.hpp"
 #include "fo/address/options.hpp"
 #include "fo/wire/arp.hpp"
+#include "fo/wire/ndp.hpp"
 
 namespace fo::address {
 namespace {
@@ -108,12 +109,49 @@ TEST(FoAddressArguments, BadAddressesAreRefusedWithTheReason) {
     expect_bad(address("198.51.100.10/0"), "the prefix '0' is not 1 to 32");
     expect_bad(address("198.51.100.10/"), "the prefix '' is not 1 to 32");
     expect_bad(address("198.51.100.10/2x"), "the prefix '2x'");
-    expect_bad(address("2001:db8::1/64"), "only IPv4");
+    expect_bad(address("198.51.100.10/024"), "the prefix '024'");
     expect_bad(address("127.0.0.5/8"), "loopback");
     expect_bad(address("224.0.0.18/32"), "multicast");
     expect_bad(address("0.0.0.0/24"), "unspecified");
     expect_bad(address("198.51.100.0/24"), "network or broadcast address");
     expect_bad(address("198.51.100.255/24"), "network or broadcast address");
+}
+
+TEST(FoAddressArguments, Ipv6AddressesAreReadAsTheDaemonsReadThem) {
+    for (const auto& [text, prefix] : std::vector<std::pair<std::string, int>>{
+             {"2001:db8::10/64", 64}, {"2001:DB8:0:0:0:0:0:7/128", 128}, {"2001:db8::1:2/1", 1}, {"fd00::5/48", 48}}) {
+        const ParseResult result = parse({"acquire", "-i", "eth0", "-a", text});
+        ASSERT_TRUE(result.options.has_value()) << text << ": " << result.message;
+        ASSERT_TRUE(result.options->address.is_ipv6()) << text;
+        EXPECT_EQ(result.options->address.prefix_length, prefix) << text;
+        EXPECT_EQ(*result.options->address.ipv6, *wire::Ipv6Address::parse(text.substr(0, text.find('/')))) << text;
+    }
+    const ParseResult result = parse({"status", "-i", "eth0", "-a", "2001:db8::10/64"});
+    ASSERT_TRUE(result.options.has_value()) << result.message;
+    EXPECT_EQ(result.options->address.text(), "2001:db8::10/64");
+    EXPECT_EQ(result.options->command, Command::status);
+}
+
+TEST(FoAddressArguments, BadIpv6AddressesAreRefusedWithTheReason) {
+    const auto address = [](const std::string& text) {
+        return std::vector<std::string>{"acquire", "-i", "eth0", "-a", text};
+    };
+    expect_bad(address("2001:db8::10"),
+               "--address '2001:db8::10' has no /PREFIX (write ADDRESS/PREFIX, e.g. "
+               "2001:db8::10/64)");
+    expect_bad(address("2001:db8::zz/64"), "'2001:db8::zz' is not an IPv6 address");
+    expect_bad(address("2001:db8:::1/64"), "'2001:db8:::1' is not an IPv6 address");
+    expect_bad(address("fe80::1%eth0/64"), "'fe80::1%eth0' is not an IPv6 address");
+    expect_bad(address("2001:db8::10/129"), "the prefix '129' is not 1 to 128");
+    expect_bad(address("2001:db8::10/0"), "the prefix '0' is not 1 to 128");
+    expect_bad(address("2001:db8::10/"), "the prefix '' is not 1 to 128");
+    expect_bad(address("2001:db8::10/6x"), "the prefix '6x'");
+    expect_bad(address("2001:db8::10/0064"), "the prefix '0064'");
+    // The daemons' [[address]] rule (takeover::ipv6_service_address_problem).
+    for (const char* unmovable :
+         {"::/64", "::1/128", "ff02::1/64", "fe80::1/64", "febf::1/64", "::ffff:198.51.100.10/120"}) {
+        expect_bad(address(unmovable), "cannot be a service address");
+    }
 }
 
 TEST(FoAddressArguments, RangesAreCheckedAndNamed) {
@@ -190,6 +228,54 @@ TEST_F(FoAddressConflict, NonArpAndShortFramesAreNot) {
     bytes[13] = 0x00;
     EXPECT_FALSE(conflicting_sender(bytes, address_, own_));
     EXPECT_FALSE(conflicting_sender(std::span<const std::uint8_t>(bytes.data(), 20), address_, own_));
+}
+
+class FoAddressNdpConflict : public ::testing::Test {
+  protected:
+    const wire::Ipv6Address address_ = *wire::Ipv6Address::parse("2001:db8::100");
+    const wire::Ipv6Address elsewhere_ = *wire::Ipv6Address::parse("2001:db8::101");
+    const wire::MacAddress own_ = *wire::MacAddress::parse("02:00:00:00:00:01");
+    const wire::MacAddress other_ = *wire::MacAddress::parse("02:00:00:00:00:02");
+
+    std::optional<wire::MacAddress> advert(const wire::NeighborAdvert& frame) const {
+        return conflicting_ndp_sender(wire::encode_neighbor_advert(frame), address_, own_);
+    }
+    std::optional<wire::MacAddress> solicit(const wire::NeighborSolicit& frame) const {
+        return conflicting_ndp_sender(wire::encode_neighbor_solicit(frame), address_, own_);
+    }
+};
+
+TEST_F(FoAddressNdpConflict, AnAdvertisementFromAnotherNodeIsAConflict) {
+    // The holder's announcement, and its answer to our DAD probe (Linux
+    // answers a DAD probe to all nodes, solicited clear: RFC 4861 7.2.4).
+    EXPECT_EQ(advert(wire::make_unsolicited_advert(other_, address_)), other_);
+    wire::NeighborAdvert answer = wire::make_unsolicited_advert(other_, address_);
+    answer.override_flag = false;
+    EXPECT_EQ(advert(answer), other_);
+}
+
+TEST_F(FoAddressNdpConflict, AnotherNodesDadProbeForTheAddressIsAConflict) {
+    // RFC 4862 5.4.3: it is claiming the address too (unlike an ARP probe for IPv4).
+    EXPECT_EQ(solicit(wire::make_dad_probe(other_, address_)), other_);
+}
+
+TEST_F(FoAddressNdpConflict, AddressResolutionOurOwnFramesAndOtherAddressesAreNot) {
+    // Someone resolving the address says nothing about who holds it.
+    const auto resolver = *wire::Ipv6Address::parse("2001:db8::50");
+    EXPECT_FALSE(solicit(wire::make_neighbor_solicit(other_, resolver, address_)));
+    EXPECT_FALSE(solicit(wire::make_dad_probe(own_, address_)));
+    EXPECT_FALSE(advert(wire::make_unsolicited_advert(own_, address_)));
+    EXPECT_FALSE(advert(wire::make_unsolicited_advert(other_, elsewhere_)));
+    EXPECT_FALSE(solicit(wire::make_dad_probe(other_, elsewhere_)));
+}
+
+TEST_F(FoAddressNdpConflict, ArpAndDamagedFramesAreNot) {
+    EXPECT_FALSE(
+        conflicting_ndp_sender(wire::encode_arp_frame(wire::make_gratuitous_request(other_, {})), address_, own_));
+    auto bytes = wire::encode_neighbor_advert(wire::make_unsolicited_advert(other_, address_));
+    bytes.back() ^= 0x01U;  // the ICMPv6 checksum no longer holds
+    EXPECT_FALSE(conflicting_ndp_sender(bytes, address_, own_));
+    EXPECT_FALSE(conflicting_ndp_sender(std::span<const std::uint8_t>(bytes.data(), 60), address_, own_));
 }
 
 }  // namespace

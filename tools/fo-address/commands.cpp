@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "fo/inject/arp_sender.hpp"
+#include "fo/inject/ndp_sender.hpp"
 #include "fo/runtime/event_loop.hpp"
 #include "fo/runtime/log.hpp"
 #include "fo/takeover/hook_runner.hpp"
@@ -31,7 +32,7 @@ class LogNotifier final : public takeover::Notifier {
     }
 };
 
-/// Runs the takeover's scheduled callbacks (the paced gratuitous ARPs) on the
+/// Runs the takeover's scheduled callbacks (the paced announcements) on the
 /// loop and says when none is left, so the process ends after the last one.
 class CountingScheduler final : public takeover::Scheduler {
   public:
@@ -65,6 +66,11 @@ std::string where(const Options& options) {
     return options.address.text() + " on " + options.address.interface;
 }
 
+/// What announces and probes the address: ARP, or IPv6 neighbor discovery.
+const char* announcements(const Options& options) {
+    return options.address.is_ipv6() ? "unsolicited NAs" : "gratuitous ARPs";
+}
+
 /// Why this host cannot run `options`, or nothing.
 std::optional<std::string> host_problem(const Options& options) {
     if (!interface_exists(options)) {
@@ -94,13 +100,21 @@ int acquire(const Options& options) {
             return kFailed;
         }
         if (probe.holder) {
-            log_error(options.address.address.to_string() + " is answered by " + probe.holder->to_string() + " on " +
-                      options.address.interface + " (RFC 5227 probe): not claimed");
+            log_error(options.address.address_text() + " is answered by " + probe.holder->to_string() + " on " +
+                      options.address.interface +
+                      (options.address.is_ipv6() ? " (DAD probe, RFC 4862)" : " (RFC 5227 probe)") + ": not claimed");
             return kAnsweredElsewhere;
         }
     }
     runtime::EventLoop loop;
-    inject::LibnetArpSender arp(options.address.interface);
+    // One family per run: an IPv6 address is announced by NAs, never by ARP.
+    std::unique_ptr<inject::LibnetArpSender> arp;
+    std::unique_ptr<inject::NdpSender> ndp;
+    if (options.address.is_ipv6()) {
+        ndp = std::make_unique<inject::NdpSender>(options.address.interface);
+    } else {
+        arp = std::make_unique<inject::LibnetArpSender>(options.address.interface);
+    }
     takeover::DirectoryHookRunner hooks(loop, options.hooks_dir, options.hook_timeout_ns, log_line);
     LogNotifier notifier;
     std::optional<bool> acquired;
@@ -118,10 +132,11 @@ int acquire(const Options& options) {
     config.garp.refresh_interval_ns = 0;  // a one-shot process: no refresh while held
     config.garp.also_reply_form = options.garp_reply_form;
     takeover::TakeoverController controller(
-        config, addresses, hooks, notifier, [&arp](const std::string&) { return &arp; }, scheduler, log_line);
+        config, addresses, hooks, notifier, [&arp](const std::string&) { return arp.get(); }, scheduler, log_line);
+    controller.set_ndp_for([&ndp](const std::string&) { return ndp.get(); });
     const auto on_signal = [&] {
         if (acquired) {
-            loop.stop();  // only the rest of the gratuitous ARP burst is left
+            loop.stop();  // only the rest of the announcement burst is left
         } else {
             controller.cancel_acquisition();
         }
@@ -147,9 +162,11 @@ int acquire(const Options& options) {
         return kFailed;
     }
     if (counters.garps_sent == 0) {
-        log_warning(where(options) + ": held, but no gratuitous ARP could be sent");
+        log_warning(where(options) + ": held, but no " +
+                    (options.address.is_ipv6() ? "unsolicited NA" : "gratuitous ARP") + " could be sent");
     }
-    log_notice("holding " + where(options) + " (" + std::to_string(counters.garps_sent) + " gratuitous ARPs)");
+    log_notice("holding " + where(options) + " (" + std::to_string(counters.garps_sent) + " " + announcements(options) +
+               ")");
     return kSuccess;
 }
 
@@ -161,7 +178,7 @@ int release(const Options& options) {
     }
     runtime::EventLoop loop;
     takeover::DirectoryHookRunner hooks(loop, options.hooks_dir, options.hook_timeout_ns, log_line);
-    const std::string ip = options.address.address.to_string();
+    const std::string ip = options.address.address_text();
     const auto run_phase = [&](takeover::HookPhase phase, const char* state, const std::function<void()>& next) {
         const std::map<std::string, std::string> environment{{"FAILOVER_ACTION", "release"},
                                                              {"FAILOVER_STATE", state},

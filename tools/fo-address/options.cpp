@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "fo/takeover/ipv6_service.hpp"
 #include "fo/version.hpp"
 #include "fo/wire/heartbeat.hpp"
 
@@ -62,40 +63,77 @@ bool unusable(wire::Ipv4Address ip) {
     return ip.value == 0 || top == 127U || top >= 224U;  // unspecified, loopback, multicast (224/4), reserved (240/4)
 }
 
-std::optional<std::string> parse_address(const std::string& text, takeover::ServiceAddress& out) {
-    const std::string flag = "--address '" + text + "'";
-    if (text.empty()) {
-        return "--address is required (ADDRESS/PREFIX, e.g. 198.51.100.10/24)";
+/// The prefix after the slash: 1 to `longest`, in as many digits at most.
+std::optional<int> parse_prefix(const std::string& digits, int longest) {
+    if (digits.empty() || digits.size() > std::to_string(longest).size() ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
     }
-    if (text.find(':') != std::string::npos) {
-        return flag + ": only IPv4 addresses are supported";
+    const int length = std::stoi(digits);
+    if (length < 1 || length > longest) {
+        return std::nullopt;
     }
-    const std::size_t slash = text.find('/');
-    const std::string host = text.substr(0, slash);
+    return length;
+}
+
+std::optional<std::string> parse_ipv4(const std::string& flag, const std::string& host, const std::string& prefix,
+                                      takeover::ServiceAddress& out) {
+    constexpr int kIpv4Bits = 32;
     const auto ip = wire::Ipv4Address::parse(host);
     if (!ip) {
         return flag + ": '" + host + "' is not an IPv4 address";
     }
-    if (slash == std::string::npos) {
-        return flag + " has no /PREFIX (write ADDRESS/PREFIX, e.g. " + text + "/24)";
-    }
-    const std::string prefix = text.substr(slash + 1);
-    if (prefix.empty() || prefix.size() > 2 ||
-        !std::all_of(prefix.begin(), prefix.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-        std::stoi(prefix) < 1 || std::stoi(prefix) > 32) {
+    const auto length = parse_prefix(prefix, kIpv4Bits);
+    if (!length) {
         return flag + ": the prefix '" + prefix + "' is not 1 to 32";
     }
-    const int length = std::stoi(prefix);
     if (unusable(*ip)) {
         return flag + ": " + host + " is unspecified, loopback, multicast or reserved";
     }
-    const std::uint32_t host_bits = length == 32 ? 0U : ~std::uint32_t{0} >> static_cast<unsigned>(length);
-    if (length <= 30 && ((ip->value & host_bits) == 0 || (ip->value & host_bits) == host_bits)) {
+    const std::uint32_t host_bits = *length == kIpv4Bits ? 0U : ~std::uint32_t{0} >> static_cast<unsigned>(*length);
+    if (*length <= 30 && ((ip->value & host_bits) == 0 || (ip->value & host_bits) == host_bits)) {
         return flag + ": " + host + " is the network or broadcast address of its /" + prefix;
     }
     out.address = *ip;
-    out.prefix_length = length;
+    out.prefix_length = *length;
     return std::nullopt;
+}
+
+/// As the daemons' [[address]]: /1 to /128, no address that cannot move
+/// between hosts (takeover::ipv6_service_address_problem).
+std::optional<std::string> parse_ipv6(const std::string& flag, const std::string& host, const std::string& prefix,
+                                      takeover::ServiceAddress& out) {
+    constexpr int kIpv6Bits = 128;
+    const auto ip = wire::Ipv6Address::parse(host);
+    if (!ip) {
+        return flag + ": '" + host + "' is not an IPv6 address";
+    }
+    const auto length = parse_prefix(prefix, kIpv6Bits);
+    if (!length) {
+        return flag + ": the prefix '" + prefix + "' is not 1 to 128";
+    }
+    if (auto problem = takeover::ipv6_service_address_problem(*ip)) {
+        return flag + ": " + *problem;
+    }
+    out.ipv6 = *ip;
+    out.prefix_length = *length;
+    return std::nullopt;
+}
+
+std::optional<std::string> parse_address(const std::string& text, takeover::ServiceAddress& out) {
+    const std::string flag = "--address '" + text + "'";
+    if (text.empty()) {
+        return "--address is required (ADDRESS/PREFIX, e.g. 198.51.100.10/24 or 2001:db8::10/64)";
+    }
+    const std::size_t slash = text.find('/');
+    const std::string host = text.substr(0, slash);
+    const bool ipv6 = host.find(':') != std::string::npos;
+    if (slash == std::string::npos &&
+        (ipv6 ? wire::Ipv6Address::parse(host).has_value() : wire::Ipv4Address::parse(host).has_value())) {
+        return flag + " has no /PREFIX (write ADDRESS/PREFIX, e.g. " + text + (ipv6 ? "/64)" : "/24)");
+    }
+    const std::string prefix = slash == std::string::npos ? "" : text.substr(slash + 1);
+    return ipv6 ? parse_ipv6(flag, host, prefix, out) : parse_ipv4(flag, host, prefix, out);
 }
 
 std::optional<std::string> label_problem(const Options& options) {
@@ -115,18 +153,24 @@ std::optional<std::string> label_problem(const Options& options) {
 
 void add_common_options(CLI::App& command, RawOptions& raw, Options& options) {
     command.add_option("-i,--interface", raw.interface, "the interface that carries the address, e.g. eth0");
-    command.add_option("-a,--address", raw.address, "the service address as ADDRESS/PREFIX, e.g. 198.51.100.10/24");
-    command.add_option("--garp-count", raw.garp_count, "gratuitous ARPs after adding the address (1 to 100)")
+    command.add_option("-a,--address", raw.address,
+                       "the service address as ADDRESS/PREFIX, e.g. 198.51.100.10/24 or 2001:db8::10/64");
+    command
+        .add_option("--garp-count", raw.garp_count,
+                    "gratuitous ARPs (IPv6: unsolicited NAs) after adding the address (1 to 100)")
         ->default_str("5");
-    command.add_option("--garp-interval-ms", raw.garp_interval_ms, "between gratuitous ARPs (1 to 60000)")
+    command.add_option("--garp-interval-ms", raw.garp_interval_ms, "between gratuitous ARPs or NAs (1 to 60000)")
         ->default_str("100");
-    command.add_flag("--garp-reply-form", options.garp_reply_form, "send each gratuitous ARP as a reply too");
-    command.add_option("--probe-ms", raw.probe_ms, "RFC 5227 probing before claiming, 0: none (0 to 10000)")
+    command.add_flag("--garp-reply-form", options.garp_reply_form,
+                     "send each gratuitous ARP as a reply too (IPv4 only)");
+    command
+        .add_option("--probe-ms", raw.probe_ms, "RFC 5227 (IPv6: DAD) probing before claiming, 0: none (0 to 10000)")
         ->default_str("100");
     command.add_option("--hooks", options.hooks_dir, "hook directory (Test, PreAcq, PostAcq, PreRel, PostRel)");
     command.add_option("--hook-timeout-ms", raw.hook_timeout_ms, "per hook, then TERM, then KILL (1 to 3600000)")
         ->default_str("10000");
-    command.add_option("--label-suffix", options.label_suffix, "label the address INTERFACE:SUFFIX")->default_str("fo");
+    command.add_option("--label-suffix", options.label_suffix, "label the address INTERFACE:SUFFIX (IPv4 only)")
+        ->default_str("fo");
     command.add_flag("--require-carrier", options.require_carrier,
                      "status: fail when the address is held on a link without carrier");
 }
@@ -179,7 +223,9 @@ ParseResult parse_arguments(const std::vector<std::string>& arguments) {
                    defaults.probe_ns / kNanosPerMilli,
                    defaults.hook_timeout_ns / kNanosPerMilli};
     const std::vector<std::pair<Command, const char*>> commands{
-        {Command::acquire, "probe (RFC 5227), Test, PreAcq, add without DAD, gratuitous ARPs, PostAcq"},
+        {Command::acquire,
+         "probe (RFC 5227, IPv6: DAD), Test, PreAcq, add without DAD, gratuitous ARPs (IPv6: unsolicited NAs), "
+         "PostAcq"},
         {Command::release, "PreRel, remove, PostRel (no Test: a cluster manager's stop is not vetoed)"},
         {Command::status, "exit 0 when the address is on the interface, 3 when not"},
         {Command::check, "validate the arguments against this host"}};

@@ -16,8 +16,11 @@ struct ProbeResult {
 };
 
 /// RFC 5227 probes for `address` on its interface during `window_ns`, and
-/// the first other host that answers for it (or claims it too). Throws
-/// std::runtime_error when the interface cannot be opened (libnet, libpcap).
+/// the first other host that answers for it (conflicting_sender); for an
+/// IPv6 address, DAD solicitations (RFC 4862 5.4.2) and the first other
+/// node that advertises it or probes for it too (conflicting_ndp_sender).
+/// Throws std::runtime_error when the interface cannot be opened (libnet,
+/// libpcap).
 ProbeResult probe_for_holder(const takeover::ServiceAddress& address, std::int64_t window_ns);
 
 }  // namespace fo::address

@@ -19,4 +19,12 @@ namespace fo::address {
 std::optional<wire::MacAddress> conflicting_sender(std::span<const std::uint8_t> frame, wire::Ipv4Address address,
                                                    wire::MacAddress own_mac);
 
+/// IPv6's counterpart, the daemons' rule (takeover::neighbor_discovery_claim):
+/// while probing for `address` with DAD solicitations, a neighbor
+/// advertisement for it (an answer, or the holder's announcement) or another
+/// node's DAD probe for it (RFC 4862 5.4.3: it claims the address too) is a
+/// conflict. Returns that node's MAC; our own frames and others give nothing.
+std::optional<wire::MacAddress> conflicting_ndp_sender(std::span<const std::uint8_t> frame,
+                                                       const wire::Ipv6Address& address, wire::MacAddress own_mac);
+
 }  // namespace fo::address
