@@ -5,7 +5,8 @@
 # refuses to run where fastfailover or /etc/fastfailover already exists, and
 # purges the package on exit, even on failure), then from the installed
 # files: --version, the dependencies dpkg-shlibdeps found, the conffiles, the
-# root-only /etc/fastfailover and its generated key, units installed but not
+# root-only /etc/fastfailover (in the .deb and installed) and its generated
+# key (kept when the postinst runs again), units installed but not
 # enabled and accepted by systemd-analyze verify, `man -l` on every page,
 # --check-config on the shipped examples, and a failover between two network
 # namespaces run with the units' own ExecStartPre/ExecStart command lines.
