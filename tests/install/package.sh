@@ -62,10 +62,15 @@ echo "   Depends: $depends"
 # The libraries the binaries link (dpkg-shlibdeps turns them into Depends):
 # libcurl4 for mail through an SMTP relay (takeover/), the others for
 # capture, injection, netlink, HMAC, sd_notify and the configuration.
-for library in libc6 libcurl4 libgcc-s1 libnet1 libnl-3-200 libnl-route-3-200 libpcap0.8 libssl3 libstdc++6 \
-  libsystemd0 libtomlplusplus3; do
-  fo_check "Depends (from dpkg-shlibdeps) names $library" grep -q "$library" <<<"$depends"
+# The README lists the same ones ("Installing on a pair of servers").
+expected_depends=(libc6 libcurl4 libgcc-s1 libnet1 libnl-3-200 libnl-route-3-200 libpcap0.8 libssl3 libstdc++6
+  libsystemd0 libtomlplusplus3)
+depends_names=$(sed -e 's/ ([^)]*)//g' -e 's/, /\n/g' <<<"$depends" | sort)
+for library in "${expected_depends[@]}"; do
+  fo_check "Depends (from dpkg-shlibdeps) names $library" grep -qxF "$library" <<<"$depends_names"
 done
+fo_check "Depends names no other package (a new one goes into this list and the README)" \
+  test "$depends_names" == "$(printf '%s\n' "${expected_depends[@]}" | sort)"
 dpkg-deb --ctrl-tarfile "$deb" | tar -xf - -C "$W" ./conffiles
 # Root-only in the package itself, before any maintainer script runs
 # (debian/rules, override_dh_fixperms): the key is generated in there.
