@@ -5,7 +5,8 @@
 # refuses to run where fastfailover or /etc/fastfailover already exists, and
 # purges the package on exit, even on failure), then from the installed
 # files: --version, the dependencies dpkg-shlibdeps found, the conffiles, the
-# root-only /etc/fastfailover and its generated key, units installed but not
+# root-only /etc/fastfailover (in the .deb and installed) and its generated
+# key (kept when the postinst runs again), units installed but not
 # enabled and accepted by systemd-analyze verify, `man -l` on every page,
 # --check-config on the shipped examples, and a failover between two network
 # namespaces run with the units' own ExecStartPre/ExecStart command lines.
@@ -58,10 +59,25 @@ fo_check "the package's version is the project's ($VERSION, debian/changelog = p
   test "$(dpkg-deb -f "$deb" Version)" == "$VERSION"
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "   Depends: $depends"
-for library in libpcap0.8 libnet1 libnl-route-3-200 libssl3 libsystemd0 libstdc++6; do
-  fo_check "Depends (from dpkg-shlibdeps) names $library" grep -q "$library" <<<"$depends"
+# The libraries the binaries link (dpkg-shlibdeps turns them into Depends):
+# libcurl4 for mail through an SMTP relay (takeover/), the others for
+# capture, injection, netlink, HMAC, sd_notify and the configuration.
+# The README lists the same ones ("Installing on a pair of servers").
+expected_depends=(libc6 libcurl4 libgcc-s1 libnet1 libnl-3-200 libnl-route-3-200 libpcap0.8 libssl3 libstdc++6
+  libsystemd0 libtomlplusplus3)
+depends_names=$(sed -e 's/ ([^)]*)//g' -e 's/, /\n/g' <<<"$depends" | sort)
+for library in "${expected_depends[@]}"; do
+  fo_check "Depends (from dpkg-shlibdeps) names $library" grep -qxF "$library" <<<"$depends_names"
 done
+fo_check "Depends names no other package (a new one goes into this list and the README)" \
+  test "$depends_names" == "$(printf '%s\n' "${expected_depends[@]}" | sort)"
 dpkg-deb --ctrl-tarfile "$deb" | tar -xf - -C "$W" ./conffiles
+# Root-only in the package itself, before any maintainer script runs
+# (debian/rules, override_dh_fixperms): the key is generated in there.
+for dir in ./etc/fastfailover/ ./etc/fastfailover/hooks/; do
+  fo_check "the .deb ships $dir as root's, drwx------" \
+    test "$(dpkg-deb -c "$deb" | awk -v d="$dir" '$6 == d { print $1, $2 }')" == "drwx------ root/root"
+done
 fo_check "the prerm stops the daemons on removal" grep -q "systemctl stop heartbeatd.service failoverd.service" \
   <(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./prerm)
 for conffile in /etc/fastfailover/heartbeatd.toml /etc/fastfailover/failoverd.toml; do
@@ -81,8 +97,17 @@ for tool in /usr/sbin/heartbeatd /usr/sbin/failoverd /usr/sbin/foctl /usr/sbin/f
 done
 echo "   $(/usr/sbin/failoverd --version)"
 fo_check "/etc/fastfailover is root's, mode 700" test "$(stat -c '%U %a' /etc/fastfailover)" == "root 700"
+fo_check "/etc/fastfailover/hooks is root's, mode 700" test "$(stat -c '%U %a' /etc/fastfailover/hooks)" == "root 700"
 fo_check "the postinst generated /etc/fastfailover/key: root's, mode 600, 44 bytes of base64" \
   test "$(stat -c '%U %a %s' /etc/fastfailover/key)" == "root 600 45"
+# A key is generated only when there is none: the postinst run again
+# (dpkg-reconfigure: what an upgrade's configure does) keeps the key the
+# other node has a copy of.
+key_before=$(sha256sum </etc/fastfailover/key)
+DEBIAN_FRONTEND=noninteractive dpkg-reconfigure fastfailover >"$W/reconfigure.log" 2>&1 || cat "$W/reconfigure.log"
+fo_check "dpkg-reconfigure (the postinst again) keeps /etc/fastfailover/key as it was" \
+  test "$(sha256sum </etc/fastfailover/key)" == "$key_before"
+fo_check "dpkg-reconfigure says it generated no key" bash -c "! grep -q 'generated /etc/fastfailover/key' '$W/reconfigure.log'"
 units=(heartbeatd.service failoverd.service heartbeatd@.service failoverd@.service)
 for unit in "${units[@]}"; do
   fo_check "$unit installed in /lib/systemd/system" test -s "/lib/systemd/system/$unit"
