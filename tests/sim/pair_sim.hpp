@@ -54,7 +54,6 @@
 #include <vector>
 
 #include "fo/daemon/node.hpp"
-#include "fo/wire/arp.hpp"
 #include "fo/wire/heartbeat.hpp"
 #include "frames.hpp"
 #include "pair_sim_fakes.hpp"
@@ -216,7 +215,11 @@ class PairSim {
     void set_cut(int from, std::size_t link, bool cut);
     void set_lossy(std::size_t link, double loss);
     void partition_host(int i, bool cut);
-    [[nodiscard]] bool connected(int from, std::size_t link) const;
+    /// Inline: the invariants ask after every event.
+    [[nodiscard]] bool connected(int from, std::size_t link) const {
+        const int to = 1 - from;
+        return !cut_[from][link] && hosts_[from].addresses.carrier_up[link] && hosts_[to].addresses.carrier_up[link];
+    }
 
     // ---- the adversary (pair_sim_adversary.cpp) ----------------------------
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "fo/wire/arp.hpp"
 #include "pair_sim.hpp"
 
 namespace fo::sim {
@@ -31,11 +32,6 @@ void PairSim::partition_host(int i, bool cut) {
         set_cut(i, link, cut);
         set_cut(1 - i, link, cut);
     }
-}
-
-bool PairSim::connected(int from, std::size_t link) const {
-    const int to = 1 - from;
-    return !cut_[from][link] && hosts_[from].addresses.carrier_up[link] && hosts_[to].addresses.carrier_up[link];
 }
 
 std::int64_t PairSim::delay() {
