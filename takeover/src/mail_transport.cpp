@@ -1,6 +1,7 @@
 #include "fo/takeover/mail_transport.hpp"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -11,6 +12,9 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <optional>
+#include <string>
+#include <type_traits>
 
 #include "fo/takeover/hook_runner.hpp"
 
@@ -20,6 +24,7 @@ namespace {
 
 constexpr std::size_t kReasonBytes = 512;
 constexpr std::size_t kMaximumCredentialsBytes = 4096;
+constexpr const char* kCurlLibrary = "libcurl.so.4";
 
 struct Descriptor {
     int fd = -1;
@@ -183,50 +188,104 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void*
     return length;
 }
 
+/// libcurl, loaded by the mail child only: linked into the daemons, it and
+/// what it needs (GnuTLS, Kerberos, LDAP, SSH, ...) would be mapped in every
+/// daemon, and with `realtime` locked in memory, 12 of 29 MB, for a feature
+/// that runs in a child process. The header gives the types; soname 4 is
+/// libcurl's since 2006.
+struct Curl {
+    void* library = nullptr;
+    decltype(&curl_global_init) global_init = nullptr;
+    decltype(&curl_easy_init) easy_init = nullptr;
+    decltype(&curl_easy_setopt) easy_setopt = nullptr;
+    decltype(&curl_easy_perform) easy_perform = nullptr;
+    decltype(&curl_easy_getinfo) easy_getinfo = nullptr;
+    decltype(&curl_easy_cleanup) easy_cleanup = nullptr;
+    decltype(&curl_easy_strerror) easy_strerror = nullptr;
+    decltype(&curl_slist_append) slist_append = nullptr;
+    decltype(&curl_slist_free_all) slist_free_all = nullptr;
+
+    /// Every function, or an error naming what is missing.
+    static std::optional<Curl> load(std::string& error) {
+        Curl curl;
+        curl.library = dlopen(kCurlLibrary, RTLD_NOW | RTLD_LOCAL);
+        if (curl.library == nullptr) {
+            const char* why = dlerror();
+            error = std::string("cannot load ") + kCurlLibrary + " (Debian: libcurl4): " + (why ? why : "?");
+            return std::nullopt;
+        }
+        bool complete = true;
+        const auto bind = [&](auto& function, const char* name) {
+            function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(dlsym(curl.library, name));
+            if (function == nullptr) {
+                error = std::string(kCurlLibrary) + " has no " + name;
+                complete = false;
+            }
+        };
+        bind(curl.global_init, "curl_global_init");
+        bind(curl.easy_init, "curl_easy_init");
+        bind(curl.easy_setopt, "curl_easy_setopt");
+        bind(curl.easy_perform, "curl_easy_perform");
+        bind(curl.easy_getinfo, "curl_easy_getinfo");
+        bind(curl.easy_cleanup, "curl_easy_cleanup");
+        bind(curl.easy_strerror, "curl_easy_strerror");
+        bind(curl.slist_append, "curl_slist_append");
+        bind(curl.slist_free_all, "curl_slist_free_all");
+        return complete ? std::optional<Curl>(curl) : std::nullopt;
+    }
+};
+
 /// In the child: one SMTP transaction through libcurl (RFC 5321; STARTTLS
 /// RFC 3207); curl does the dot-stuffing of section 4.5.2.
 int run_smtp(const SmtpSettings& settings, std::int64_t timeout_ns, const MailEnvelope& envelope) {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    std::string load_error;
+    const auto loaded = Curl::load(load_error);
+    if (!loaded) {
+        (void)!write(STDOUT_FILENO, load_error.data(), load_error.size());
+        return 1;
+    }
+    const Curl& api = *loaded;
+    if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         (void)!write(STDOUT_FILENO, "curl_global_init failed", 23);
         return 1;
     }
-    CURL* curl = curl_easy_init();
+    CURL* curl = api.easy_init();
     if (curl == nullptr) {
         return 1;
     }
     std::array<char, CURL_ERROR_SIZE> error{};
     const std::string from = "<" + envelope.from + ">";
-    curl_slist* recipients = curl_slist_append(nullptr, ("<" + envelope.to + ">").c_str());
+    curl_slist* recipients = api.slist_append(nullptr, ("<" + envelope.to + ">").c_str());
     Upload upload{&envelope.message};
     const bool implicit_tls = settings.url.rfind("smtps://", 0) == 0;
-    curl_easy_setopt(curl, CURLOPT_URL, settings.url.c_str());
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    curl_easy_setopt(curl, CURLOPT_USE_SSL,
-                     static_cast<long>(implicit_tls || settings.require_starttls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+    api.easy_setopt(curl, CURLOPT_URL, settings.url.c_str());
+    api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    api.easy_setopt(curl, CURLOPT_USE_SSL,
+                    static_cast<long>(implicit_tls || settings.require_starttls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
     if (!settings.ca_file.empty()) {
-        curl_easy_setopt(curl, CURLOPT_CAINFO, settings.ca_file.c_str());
+        api.easy_setopt(curl, CURLOPT_CAINFO, settings.ca_file.c_str());
     }
     if (!settings.username.empty()) {
-        curl_easy_setopt(curl, CURLOPT_USERNAME, settings.username.c_str());
-        curl_easy_setopt(curl, CURLOPT_PASSWORD, settings.password.c_str());
+        api.easy_setopt(curl, CURLOPT_USERNAME, settings.username.c_str());
+        api.easy_setopt(curl, CURLOPT_PASSWORD, settings.password.c_str());
     }
-    curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
-    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, recipients);
-    curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_upload);
-    curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
-    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error.data());
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ns / 1'000'000));
-    const CURLcode result = curl_easy_perform(curl);
+    api.easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
+    api.easy_setopt(curl, CURLOPT_MAIL_RCPT, recipients);
+    api.easy_setopt(curl, CURLOPT_READFUNCTION, read_upload);
+    api.easy_setopt(curl, CURLOPT_READDATA, &upload);
+    api.easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    api.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    api.easy_setopt(curl, CURLOPT_ERRORBUFFER, error.data());
+    api.easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ns / 1'000'000));
+    const CURLcode result = api.easy_perform(curl);
     long response = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response);
-    curl_slist_free_all(recipients);
-    curl_easy_cleanup(curl);
+    api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response);
+    api.slist_free_all(recipients);
+    api.easy_cleanup(curl);
     if (result == CURLE_OK) {
         return 0;
     }
-    std::string reason = error[0] != '\0' ? error.data() : curl_easy_strerror(result);
+    std::string reason = error[0] != '\0' ? error.data() : api.easy_strerror(result);
     if (response != 0) {
         reason += " (server replied " + std::to_string(response) + ")";
     }
