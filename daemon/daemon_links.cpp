@@ -5,6 +5,7 @@
 #include "daemon_impl.hpp"
 #include "fo/capture/bpf_filter.hpp"
 #include "fo/runtime/log.hpp"
+#include "fo/wire/ndp.hpp"
 
 // The daemon's links: the captures (read on the beat tick and before every
 // detector deadline), the wake sockets, our own carrier, and the beat,
@@ -31,6 +32,21 @@ constexpr std::int64_t kNeighborRecheckNs = 1'000'000'000;
 constexpr int kCaptureBufferBytes = 512 * 1024;       // > 2000 small frames: a 2 s stall at 1 ms
 constexpr std::int64_t kCaptureRetryNs = 10'000'000;  // a failed capture is reopened this often
 
+/// The multicast groups where another node's DAD probe for one of our IPv6
+/// service addresses on `interface` goes (pcap_source.hpp), once each.
+std::vector<wire::MacAddress> solicited_node_groups(const Config& config, const std::string& interface) {
+    std::vector<wire::MacAddress> groups;
+    for (const auto& address : config.addresses) {
+        if (address.ipv6 && address.interface == interface) {
+            const wire::MacAddress group = wire::ipv6_multicast_mac(wire::solicited_node_address(*address.ipv6));
+            if (std::find(groups.begin(), groups.end(), group) == groups.end()) {
+                groups.push_back(group);
+            }
+        }
+    }
+    return groups;
+}
+
 }  // namespace
 
 void Daemon::open_links(const std::map<std::string, bool>& service_interfaces) {
@@ -51,6 +67,7 @@ void Daemon::open_links(const std::map<std::string, bool>& service_interfaces) {
         capture::LiveCaptureOptions capture_options{link_config.interface, capture::build_filter_expression(filter)};
         capture_options.buffer_bytes = kCaptureBufferBytes;
         capture_options.ignore_outgoing = true;
+        capture_options.multicast_groups = solicited_node_groups(config_, link_config.interface);
         link.wake =
             std::make_unique<capture::WakeSocket>(link_config.interface, capture::build_wake_filter_expression(filter));
         link.capture = capture::open_live_capture(capture_options);

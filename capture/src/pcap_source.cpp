@@ -1,9 +1,14 @@
 #include "fo/capture/pcap_source.hpp"
 
 #include <linux/if_packet.h>
+#include <net/if.h>
 #include <pcap/pcap.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <iterator>
 #include <stdexcept>
 
 namespace fo::capture {
@@ -130,6 +135,19 @@ std::unique_ptr<PacketSource> open_live_capture(const LiveCaptureOptions& option
     if (options.ignore_outgoing) {
         const int on = 1;
         (void)setsockopt(pcap_fileno(handle), SOL_PACKET, PACKET_IGNORE_OUTGOING, &on, sizeof on);
+    }
+    for (const wire::MacAddress& group : options.multicast_groups) {
+        packet_mreq membership{};
+        membership.mr_ifindex = static_cast<int>(if_nametoindex(options.interface.c_str()));
+        membership.mr_type = PACKET_MR_MULTICAST;
+        membership.mr_alen = static_cast<unsigned short>(group.octets.size());
+        std::copy(group.octets.begin(), group.octets.end(), std::begin(membership.mr_address));
+        if (setsockopt(pcap_fileno(handle), SOL_PACKET, PACKET_ADD_MEMBERSHIP, &membership, sizeof membership) != 0) {
+            const std::string reason = std::strerror(errno);
+            pcap_close(handle);
+            throw std::runtime_error("cannot join multicast group " + group.to_string() + " on " + where + ": " +
+                                     reason);
+        }
     }
     if (pcap_setnonblock(handle, 1, error) != 0) {
         pcap_close(handle);

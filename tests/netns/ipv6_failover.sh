@@ -2,7 +2,8 @@
 # IPv6 service addresses (issue 11): the standard pair with an IPv4 and an
 # IPv6 service address on lan0, IPv6 enabled in every namespace.
 #  1. the primary holds both; the client reaches 2001:db8::100 and its
-#     neighbor entry holds the primary's MAC;
+#     neighbor entry holds the primary's MAC; the secondary's capture joined
+#     the address's solicited-node group (another node's DAD probe goes there);
 #  2. pull both of the primary's cables: the secondary takes over, the
 #     client's ICMPv6 outage is measured by fo-probe outage, and so is its
 #     UDP outage over IPv6 (--udp, `fo-probe echo` in both servers' namespaces,
@@ -66,6 +67,14 @@ fo_check "the IPv6 one among them, with its prefix" \
 fo_check "primary's kernel has 2001:db8::100" bash -c "ip -n '$primary' -6 addr show dev lan0 | grep -q '$SERVICE6/64'"
 fo_check "the client gets an ICMPv6 echo reply from the service address" echo6
 fo_check "client's neighbor entry holds the primary's MAC" test "$(client_entry)" == "$primary_mac"
+# Another node's DAD probe for 2001:db8::100 goes to its solicited-node group
+# (ff02::1:ff00:100, 33:33:ff:00:01:00), which a NIC drops unless joined; the
+# secondary's kernel does not join it (the address is not its own), its
+# capture does. veth delivers every frame, so membership is what is checked.
+fo_check "the secondary's lan0 accepts the service address's solicited-node group (its capture joined it)" \
+  bash -c "ip -n '$secondary' maddr show dev lan0 | grep -q 'link  33:33:ff:00:01:00'"
+fo_check "the secondary's kernel holds no 2001:db8::100 (so the membership is the capture's)" \
+  bash -c "! ip -n '$secondary' -6 addr show dev lan0 | grep -q '$SERVICE6/'"
 
 echo "== 2. pull both of the primary's cables: the NA moves the client's entry"
 # The UDP echo service (RFC 862) on both servers, answering from the service address.

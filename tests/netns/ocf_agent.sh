@@ -314,6 +314,29 @@ fo_check "node1 no longer holds the IPv6 address" absent6_on "$node1"
 fo_check "IPv6 stop on node1 again: OCF_SUCCESS (idempotent)" [ "$(agent6 "$node1" stop)" = 0 ]
 fo_check "IPv6 monitor on node1 after stop: OCF_NOT_RUNNING (7)" [ "$(agent6 "$node1" monitor)" = 7 ]
 
+# While it probes, fo-address's capture joins the address's solicited-node
+# group (33:33:ff:00:01:00), where another node's DAD probe goes: a NIC drops
+# it unless joined, and node2's kernel does not hold the address yet.
+solicited_group_joined() { # NS SECONDS: joined while the kernel does not hold the address (the probe's join)
+  local deadline=$((SECONDS + $2)) groups
+  while ((SECONDS < deadline)); do
+    groups=$(ip -n "$1" maddr show dev lan0)
+    absent6_on "$1" || return 1
+    [[ $groups == *"link  33:33:ff:00:01:00"* ]] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+fo_check "node2's lan0 has not joined the solicited-node group before the probe" \
+  bash -c "! ip -n '$node2' maddr show dev lan0 | grep -q 'link  33:33:ff:00:01:00'"
+fo_spawn "$node2" "$W/acquire6" "$FO_ADDRESS" acquire -i lan0 -a "$SERVICE6/64" --probe-ms 2000
+acquire=$FO_LAST_PID
+fo_check "while fo-address probes, node2's lan0 accepts the solicited-node group" solicited_group_joined "$node2" 2
+fo_check "that acquire ends" fo_wait_exit "$acquire" 10
+fo_check "node2 holds the IPv6 address after it" held6_on "$node2"
+fo_check "and its release too" ip netns exec "$node2" "$FO_ADDRESS" release -i lan0 -a "$SERVICE6/64"
+fo_check "node2 no longer holds the IPv6 address after the release" absent6_on "$node2"
+
 rm -f "$W/hooks.ran"
 fo_check "IPv6 start on node2 with hooks: OCF_SUCCESS" [ "$(agent6 "$node2" start OCF_RESKEY_hooks_dir="$HOOKS")" = 0 ]
 fo_check "node2 holds the IPv6 address" held6_on "$node2"

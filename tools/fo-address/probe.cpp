@@ -7,6 +7,7 @@
 #include "fo/inject/arp_sender.hpp"
 #include "fo/inject/ndp_sender.hpp"
 #include "fo/runtime/event_loop.hpp"
+#include "fo/wire/ndp.hpp"
 
 namespace fo::address {
 
@@ -41,10 +42,11 @@ class ConflictHandler final : public capture::PacketHandler {
 /// Sends one probe; false with the reason.
 using SendProbe = std::function<bool(std::string& error)>;
 
-ProbeResult probe_with(const std::string& interface, const std::string& filter, std::int64_t window_ns,
+ProbeResult probe_with(const capture::LiveCaptureOptions& capture_options, std::int64_t window_ns,
                        ConflictHandler& handler, const SendProbe& send_probe) {
+    const std::string& interface = capture_options.interface;
     // Listening starts before the first probe leaves: no answer is missed.
-    auto source = capture::open_live_capture(capture::LiveCaptureOptions{interface, filter});
+    auto source = capture::open_live_capture(capture_options);
     runtime::EventLoop loop;
     ProbeResult result;
     const auto drain = [&] {
@@ -83,7 +85,10 @@ ProbeResult probe_for_holder(const takeover::ServiceAddress& address, std::int64
         const wire::MacAddress own_mac = ndp.source_mac();
         ConflictHandler handler(
             [&](std::span<const std::uint8_t> frame) { return conflicting_ndp_sender(frame, *address.ipv6, own_mac); });
-        return probe_with(address.interface, "icmp6", window_ns, handler, [&](std::string& error) {
+        // Another node's DAD probe goes to the address's solicited-node group.
+        capture::LiveCaptureOptions capture_options{address.interface, "icmp6"};
+        capture_options.multicast_groups = {wire::ipv6_multicast_mac(wire::solicited_node_address(*address.ipv6))};
+        return probe_with(capture_options, window_ns, handler, [&](std::string& error) {
             if (ndp.send_dad_probe(*address.ipv6)) {
                 return true;
             }
@@ -95,13 +100,14 @@ ProbeResult probe_for_holder(const takeover::ServiceAddress& address, std::int64
     const wire::MacAddress own_mac = arp.source_mac();
     ConflictHandler handler(
         [&](std::span<const std::uint8_t> frame) { return conflicting_sender(frame, address.address, own_mac); });
-    return probe_with(address.interface, "arp", window_ns, handler, [&](std::string& error) {
-        if (arp.send_probe(address.address)) {
-            return true;
-        }
-        error = "ARP probe on " + address.interface + ": " + arp.last_error();
-        return false;
-    });
+    return probe_with(capture::LiveCaptureOptions{address.interface, "arp"}, window_ns, handler,
+                      [&](std::string& error) {
+                          if (arp.send_probe(address.address)) {
+                              return true;
+                          }
+                          error = "ARP probe on " + address.interface + ": " + arp.last_error();
+                          return false;
+                      });
 }
 
 }  // namespace fo::address

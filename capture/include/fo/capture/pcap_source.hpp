@@ -2,8 +2,10 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fo/capture/packet_source.hpp"
+#include "fo/wire/addresses.hpp"
 
 namespace fo::capture {
 
@@ -23,6 +25,13 @@ struct LiveCaptureOptions {
     /// (PACKET_IGNORE_OUTGOING, Linux 4.20; ignored where unknown): the
     /// daemon's own beats then cost no filter run in its own capture.
     bool ignore_outgoing = false;
+    /// Link-layer multicast groups the interface must accept while the
+    /// capture is open (PACKET_ADD_MEMBERSHIP): a NIC drops multicast
+    /// frames of groups nobody joined, before any packet socket sees them.
+    /// Another node's DAD probe for an IPv6 service address goes to the
+    /// address's solicited-node group, which the kernel joins only once the
+    /// address is ours (RFC 4861 7.2.1; RFC 4862 5.4.2).
+    std::vector<wire::MacAddress> multicast_groups{};
 };
 
 /// Opens `interface` with immediate mode (no buffer timeout: ucarp's 1 s trap),
