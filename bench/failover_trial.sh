@@ -172,10 +172,19 @@ if [[ $MODE == idle ]]; then
     fo_stop "$SECONDARY_PID" TERM 5 >&2
     cat "$W"/primary-*.out "$W"/secondary-*.out >&2
     frames=$(for role in primary secondary; do
-      sed -n 's/^link \([^:]*\): sent \([0-9]*\), received \([0-9]*\), to \([a-z]*\),.*/\1 \2 \3 \4/p' "$W/$role-"*.out |
+      sed -n 's/^link \([^:]*\): sent \([0-9]*\), received \([0-9]*\), to \([a-z]*\), send errors \([0-9]*\), read errors \([0-9]*\).*/\1 \2 \3 \4 \5 \6/p' \
+        "$W/$role-"*.out |
         jq -R --arg role "$role" 'split(" ")
-          | {($role): {(.[0]): {sent: (.[1] | tonumber), received: (.[2] | tonumber), to: .[3]}}}'
+          | {($role): {(.[0]): {sent: (.[1] | tonumber), received: (.[2] | tonumber), to: .[3],
+                                send_errors: (.[4] | tonumber), read_errors: (.[5] | tonumber)}}}'
     done | jq -cs 'reduce .[] as $x ({}; . * $x)')
+    # A floor that did not beat both ways on every link measured nothing.
+    if ! jq -e '[.primary, .secondary] | all(. != null and length == 2
+          and all(.[]; .sent > 0 and .received > 0 and .send_errors == 0 and .read_errors == 0))' \
+        <<<"$frames" >/dev/null; then
+      echo "the floor did not beat both ways on both links without errors: $frames" >&2
+      exit 1
+    fi
   fi
   jq -cn --arg system "$SYSTEM" --argjson hz "$hz" --argjson p "$((p1 - p0))" --argjson s "$((s1 - s0))" \
     --argjson pn "$((pn1 - pn0))" --argjson sn "$((sn1 - sn0))" \

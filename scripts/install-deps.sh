@@ -18,6 +18,7 @@ packages=(
   clang libclang-rt-14-dev    # libFuzzer target and sanitizer runtimes
   clang-format clang-tidy     # style checks in the test command
   iproute2 jq procps python3  # netns tests; python3 runs run-clang-tidy
+  strace                      # netns carrier_sources: which system call read the carrier
   nftables                    # netns tests: loss and partitions (netdev ingress/egress drops)
   debhelper dpkg-dev          # debian/: dpkg-buildpackage, dh (the package and its test)
   scdoc                       # docs/man/: man pages from their sources at build time

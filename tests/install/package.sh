@@ -72,6 +72,10 @@ for library in "${expected_depends[@]}"; do
 done
 fo_check "Depends names no other package (a new one goes into this list and the README)" \
   test "$depends_names" == "$(printf '%s\n' "${expected_depends[@]}" | sort)"
+readme_depends=$(sed -n '/^Its dependencies come from/,/^$/p' "$SOURCE_DIR/README.md" | tr '\n' ' ')
+for library in "${expected_depends[@]}"; do
+  fo_check "the README's install section names $library" grep -qF -- "$library" <<<"$readme_depends"
+done
 dpkg-deb --ctrl-tarfile "$deb" | tar -xf - -C "$W" ./conffiles
 # Root-only in the package itself, before any maintainer script runs
 # (debian/rules, override_dh_fixperms): the key is generated in there.
@@ -105,7 +109,15 @@ fo_check "the postinst generated /etc/fastfailover/key: root's, mode 600, 44 byt
 # (dpkg-reconfigure: what an upgrade's configure does) keeps the key the
 # other node has a copy of.
 key_before=$(sha256sum </etc/fastfailover/key)
-DEBIAN_FRONTEND=noninteractive dpkg-reconfigure fastfailover >"$W/reconfigure.log" 2>&1 || cat "$W/reconfigure.log"
+# The postinst always makes /etc/fastfailover root-only: widened first, its
+# mode afterwards shows that the postinst did run.
+chmod 755 /etc/fastfailover
+reconfigure_rc=0
+DEBIAN_FRONTEND=noninteractive dpkg-reconfigure fastfailover >"$W/reconfigure.log" 2>&1 || reconfigure_rc=$?
+fo_check "dpkg-reconfigure fastfailover succeeds" test "$reconfigure_rc" -eq 0
+((reconfigure_rc == 0)) || cat "$W/reconfigure.log"
+fo_check "it ran the postinst (/etc/fastfailover is mode 700 again)" \
+  test "$(stat -c '%U %a' /etc/fastfailover)" == "root 700"
 fo_check "dpkg-reconfigure (the postinst again) keeps /etc/fastfailover/key as it was" \
   test "$(sha256sum </etc/fastfailover/key)" == "$key_before"
 fo_check "dpkg-reconfigure says it generated no key" bash -c "! grep -q 'generated /etc/fastfailover/key' '$W/reconfigure.log'"

@@ -74,6 +74,12 @@ for unit in "$stage"/verify/*.service; do
 done
 check "the drop-in has settings to turn on (#Key=value lines)" grep -q '^[A-Z][A-Za-z]*=' "$stage/verify/failoverd.service.d/override.conf"
 verify_units "the four units with every line of hooks-override.conf on"
+# A negative control: verify does read those drop-ins (an unknown key in one shows).
+printf '[Service]\nBogusKeyOfTheTest=1\n' >"$stage/verify/failoverd.service.d/zz-bogus.conf"
+check "systemd-analyze verify reads the drop-ins (it names an unknown key in one)" \
+  bash -c 'MANPATH="$1" systemd-analyze verify --man=no "$2"/verify/failoverd.service 2>&1 | grep -q BogusKeyOfTheTest' \
+  _ "$root/share/man" "$stage"
+rm "$stage/verify/failoverd.service.d/zz-bogus.conf"
 
 # The sandbox is one block, the same in the four units.
 hardening() { sed -n '/^# Hardening/,/^\[Install\]/p' "$1"; }

@@ -126,6 +126,21 @@ fo_wait_exit() {
   wait "$pid" 2>/dev/null || true
 }
 
+# fo_wait_exit_status PID SECONDS: as fo_wait_exit, but returns the process's
+# own exit status (1 when it had to be stopped).
+fo_wait_exit_status() {
+  local pid=$1 seconds=$2 status=0
+  local deadline=$((SECONDS + seconds))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.05; done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "process $pid still running after ${seconds}s"
+    fo_stop "$pid" INT 5
+    return 1
+  fi
+  wait "$pid" 2>/dev/null || status=$?
+  return "$status"
+}
+
 # fo_check DESCRIPTION EXPRESSION: evaluates an arithmetic/test expression.
 fo_check() {
   local description=$1

@@ -274,6 +274,7 @@ fo_check "IPv6 validate-all: a link-local address is OCF_ERR_CONFIGURED (6)" \
 fo_check "the reason says why" grep -q -- "fe80::100 cannot be a service address" "$W/agent.log"
 fo_check "IPv6 validate-all: no prefix is OCF_ERR_CONFIGURED (6)" \
   [ "$(agent "$node1" validate-all OCF_RESKEY_address=$SERVICE6)" = 6 ]
+fo_check "the reason says the prefix is missing" grep -qF -- "--address '$SERVICE6' has no /PREFIX" "$W/agent.log"
 
 point_client6_elsewhere
 fo_spawn "$client" "$W/watch6" "$FO_PROBE" watch -i lan0 --arp --json
@@ -327,17 +328,24 @@ solicited_group_joined() { # NS SECONDS: joined while the kernel does not hold t
   done
   return 1
 }
+groups_before=$(ip -n "$node2" maddr show dev lan0)
+fo_check "node2's lan0 lists its multicast groups (all nodes, 33:33:00:00:00:01, among them)" \
+  test "${groups_before/33:33:00:00:00:01/}" != "$groups_before"
 fo_check "node2's lan0 has not joined the solicited-node group before the probe" \
-  bash -c "! ip -n '$node2' maddr show dev lan0 | grep -q 'link  33:33:ff:00:01:00'"
+  test "${groups_before/link  33:33:ff:00:01:00/}" == "$groups_before"
 fo_spawn "$node2" "$W/acquire6" "$FO_ADDRESS" acquire -i lan0 -a "$SERVICE6/64" --probe-ms 2000
 acquire=$FO_LAST_PID
 fo_check "while fo-address probes, node2's lan0 accepts the solicited-node group" solicited_group_joined "$node2" 2
-fo_check "that acquire ends" fo_wait_exit "$acquire" 10
+fo_check "that acquire exits 0" fo_wait_exit_status "$acquire" 10
 fo_check "node2 holds the IPv6 address after it" held6_on "$node2"
 fo_check "and its release too" ip netns exec "$node2" "$FO_ADDRESS" release -i lan0 -a "$SERVICE6/64"
 fo_check "node2 no longer holds the IPv6 address after the release" absent6_on "$node2"
 
 rm -f "$W/hooks.ran"
+# The acquire above moved the client's entry to node2 already: point it
+# elsewhere, so that only this start's advertisements can move it back.
+point_client6_elsewhere
+fo_check "the client's IPv6 neighbor entry points elsewhere before the start" test "$(client_entry6)" == "$ELSEWHERE_MAC"
 fo_check "IPv6 start on node2 with hooks: OCF_SUCCESS" [ "$(agent6 "$node2" start OCF_RESKEY_hooks_dir="$HOOKS")" = 0 ]
 fo_check "node2 holds the IPv6 address" held6_on "$node2"
 fo_check "the client's neighbor entry moved to node2 by unsolicited NA" client_entry6_is "$node2_mac" 2
