@@ -38,7 +38,7 @@ std::vector<wire::MacAddress> solicited_node_groups(const Config& config, const 
     std::vector<wire::MacAddress> groups;
     for (const auto& address : config.addresses) {
         if (address.ipv6 && address.interface == interface) {
-            const wire::MacAddress group = wire::ipv6_multicast_mac(wire::solicited_node_address(*address.ipv6));
+            const wire::MacAddress group = wire::solicited_node_mac(*address.ipv6);
             if (std::find(groups.begin(), groups.end(), group) == groups.end()) {
                 groups.push_back(group);
             }

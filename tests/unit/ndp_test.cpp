@@ -67,6 +67,7 @@ TEST(NdpAddresses, SolicitedNodeGroupAndItsMac) {
     EXPECT_EQ(solicited_node_address(address("2001:db8::100")).to_string(), "ff02::1:ff00:100");
     EXPECT_EQ(solicited_node_address(address("2001:db8::abcd:ef12")).to_string(), "ff02::1:ffcd:ef12");
     EXPECT_EQ(ipv6_multicast_mac(solicited_node_address(address("2001:db8::100"))).to_string(), "33:33:ff:00:01:00");
+    EXPECT_EQ(solicited_node_mac(address("2001:db8::abcd:ef12")).to_string(), "33:33:ff:cd:ef:12");
     EXPECT_EQ(ipv6_multicast_mac(all_nodes_address()).to_string(), "33:33:00:00:00:01");
     EXPECT_FALSE(Ipv6Address::parse("2001:db8:::1"));
     EXPECT_FALSE(Ipv6Address::parse("198.51.100.1"));

@@ -87,7 +87,7 @@ ProbeResult probe_for_holder(const takeover::ServiceAddress& address, std::int64
             [&](std::span<const std::uint8_t> frame) { return conflicting_ndp_sender(frame, *address.ipv6, own_mac); });
         // Another node's DAD probe goes to the address's solicited-node group.
         capture::LiveCaptureOptions capture_options{address.interface, "icmp6"};
-        capture_options.multicast_groups = {wire::ipv6_multicast_mac(wire::solicited_node_address(*address.ipv6))};
+        capture_options.multicast_groups = {wire::solicited_node_mac(*address.ipv6)};
         return probe_with(capture_options, window_ns, handler, [&](std::string& error) {
             if (ndp.send_dad_probe(*address.ipv6)) {
                 return true;

@@ -126,6 +126,10 @@ MacAddress ipv6_multicast_mac(const Ipv6Address& multicast) {
         {0x33, 0x33, multicast.octets[12], multicast.octets[13], multicast.octets[14], multicast.octets[15]}};
 }
 
+MacAddress solicited_node_mac(const Ipv6Address& address) {
+    return ipv6_multicast_mac(solicited_node_address(address));
+}
+
 NeighborAdvert make_unsolicited_advert(MacAddress own_mac, const Ipv6Address& target) {
     NeighborAdvert advert;
     advert.destination = all_nodes_address();

@@ -33,6 +33,9 @@ Ipv6Address all_nodes_address();
 Ipv6Address solicited_node_address(const Ipv6Address& address);
 /// 33:33 and the last four octets of a multicast address (RFC 2464 section 7).
 MacAddress ipv6_multicast_mac(const Ipv6Address& multicast);
+/// 33:33:ff:XX:XX:XX, the link-layer group of `address`'s solicited-node
+/// address: where a DAD probe for it goes (RFC 4862 5.4.2).
+MacAddress solicited_node_mac(const Ipv6Address& address);
 
 /// An ICMPv6 neighbor advertisement (RFC 4861 4.4): the IPv6 announcement
 /// that plays gratuitous ARP's part (unsolicited, override set, 7.2.6).
