@@ -112,9 +112,9 @@ fo_stop() {
   wait "$pid" 2>/dev/null || true
 }
 
-# fo_wait_exit PID SECONDS: waits (bounded) for PID to exit by itself; on
+# fo_wait_gone PID SECONDS: waits (bounded) for PID to exit by itself; on
 # timeout it is stopped with SIGINT and the wait fails.
-fo_wait_exit() {
+fo_wait_gone() {
   local pid=$1 seconds=$2
   local deadline=$((SECONDS + seconds))
   while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.05; done
@@ -123,21 +123,20 @@ fo_wait_exit() {
     fo_stop "$pid" INT 5
     return 1
   fi
-  wait "$pid" 2>/dev/null || true
 }
 
-# fo_wait_exit_status PID SECONDS: as fo_wait_exit, but returns the process's
+# fo_wait_exit PID SECONDS: fo_wait_gone, then reaps PID whatever its status.
+fo_wait_exit() {
+  fo_wait_gone "$1" "$2" || return 1
+  wait "$1" 2>/dev/null || true
+}
+
+# fo_wait_exit_status PID SECONDS: fo_wait_gone, then returns the process's
 # own exit status (1 when it had to be stopped).
 fo_wait_exit_status() {
-  local pid=$1 seconds=$2 status=0
-  local deadline=$((SECONDS + seconds))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.05; done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "process $pid still running after ${seconds}s"
-    fo_stop "$pid" INT 5
-    return 1
-  fi
-  wait "$pid" 2>/dev/null || status=$?
+  local status=0
+  fo_wait_gone "$1" "$2" || return 1
+  wait "$1" 2>/dev/null || status=$?
   return "$status"
 }
 
