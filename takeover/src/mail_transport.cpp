@@ -190,7 +190,7 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void*
 
 /// libcurl, loaded by the mail child only: linked into the daemons, it and
 /// what it needs (GnuTLS, Kerberos, LDAP, SSH, ...) would be mapped in every
-/// daemon, and with `realtime` locked in memory, 12 of 29 MB, for a feature
+/// daemon, and with `realtime` locked in memory, 11 of 29 MB, for a feature
 /// that runs in a child process. The header gives the types; soname 4 is
 /// libcurl's since 2006.
 struct Curl {
